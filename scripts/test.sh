@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command to run the tests: set up .venv/ and the browser, then pytest (real model, index, server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# Headless Chromium for the browser test, from Debian's packages (a test tool's own download fails here).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[test] 安装 chromium 与 chromium-driver"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "[test] 未安装 chromium/chromedriver，且无 root 权限：浏览器测试将被跳过" >&2
+  fi
+fi
+exec .venv/bin/python -m pytest -q "$@"
