@@ -1,0 +1,81 @@
+"""Names a question can mention, built from the parsed table and the alias data files.
+
+Matching is longest-first over agency and category aliases together, so 市场监管局 (an agency) wins
+over 市场监管 (a category) and 教育厅 over 教育.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .agencies import alias_table, is_collective
+from .normalize import normalize_text
+from .records import Notice
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # "agency" | "category"
+    text: str  # the matched span (normalised question text)
+    names: tuple[str, ...]  # canonical names it stands for
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _category_aliases() -> dict[str, tuple[str, ...]]:
+    raw = json.loads(resources.files("assistant").joinpath("data/category_aliases.json").read_text("utf-8"))
+    return {k: tuple(v) for k, v in raw["aliases"].items()}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    agencies: dict[str, tuple[str, ...]]  # normalised alias → canonical agency names
+    categories: dict[str, tuple[str, ...]]  # normalised alias → canonical categories
+    agency_names: tuple[str, ...]  # canonical, most tasks led first
+    category_names: tuple[str, ...]  # canonical, in table order
+    max_len: int
+
+    @classmethod
+    def from_notice(cls, notice: Notice) -> "Lexicon":
+        lead_counts: dict[str, int] = {}
+        for task in notice.tasks:
+            for name in task.lead + task.support:
+                lead_counts.setdefault(name, 0)
+            for name in task.lead:
+                lead_counts[name] += 1
+        names = sorted(lead_counts, key=lambda n: (-lead_counts[n], n))
+        agencies = {normalize_text(k): v for k, v in alias_table(names).items()}
+        categories_in_order = tuple(dict.fromkeys(t.category for t in notice.tasks))
+        categories: dict[str, tuple[str, ...]] = {}
+        for canonical in categories_in_order:
+            for alias in (canonical, *_category_aliases().get(canonical, ())):
+                key = normalize_text(alias)
+                categories[key] = tuple(dict.fromkeys(categories.get(key, ()) + (canonical,)))
+        longest = max(len(k) for k in list(agencies) + list(categories))
+        return cls(agencies, categories, tuple(names), categories_in_order, longest)
+
+    def named_agencies(self) -> tuple[str, ...]:
+        return tuple(n for n in self.agency_names if not is_collective(n))
+
+    def find(self, text: str) -> list[Mention]:
+        """Non-overlapping mentions, scanning left to right, longest alias first."""
+        found: list[Mention] = []
+        i = 0
+        while i < len(text):
+            for length in range(min(self.max_len, len(text) - i), 1, -1):
+                span = text[i : i + length]
+                if span in self.agencies:
+                    found.append(Mention("agency", span, self.agencies[span], i, i + length))
+                    break
+                if span in self.categories:
+                    found.append(Mention("category", span, self.categories[span], i, i + length))
+                    break
+            else:
+                i += 1
+                continue
+            i = found[-1].end
+        return found

@@ -1,0 +1,226 @@
+"""Question understanding: agencies with their role, categories, deadlines, numbers, counting.
+
+Input is a normalised question (see normalize.py); output is a typed ParsedQuestion. No model, no
+network: lexicons come from the parsed table and the alias data files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .lexicon import Lexicon, Mention
+from .textutil import cn_to_int
+
+PLAN_YEAR = 2022
+CN_NUM = "一二三四五六七八九十"
+
+_ROLE_WORDS = (
+    ("牵头", "lead"), ("主办", "lead"), ("主责", "lead"), ("主抓", "lead"),
+    ("配合", "support"), ("协助", "support"), ("协同", "support"), ("协办", "support"), ("支持", "support"),
+    ("负责", "any"), ("参与", "any"), ("涉及", "any"), ("相关", "any"), ("承担", "any"), ("有关", "any"),
+)
+_CONJUNCTIONS = set("和与及、,跟同或/")
+
+_COUNT = re.compile(
+    r"(多少|几)\s*(项|条|件)(任务|工作)?|(多少|几)个(任务|事项任务)|任务(数|数量|总数)|(一共|总共|共计|共)有?(多少|几)"
+
+)
+_LIST = re.compile(
+    r"哪些|哪几|有什么|有啥|什么任务|啥任务|列出|列举|清单|所有|全部|都有|都要|都是|名单|汇总|分别"
+    r"|牵头(的|了)?(任务|工作|事项)|配合(的|了)?(任务|工作|事项)|负责(的|了)?(任务|工作|事项)|要做什么|干什么"
+)
+_TASK_WORD = re.compile(r"任务|工作|事项|项目|事")
+
+# Dates: 2022年11月30日, 11月30日, 11月30号, 8月底, 年底, 2022-11-30, 11.30 is too ambiguous to read.
+_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份|内))?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_YEAR_END = re.compile(r"(今年|年|\d{4}年)(底|末)|年内|年终")
+_HALF_YEAR = re.compile(r"上半年")
+_BEFORE_AFTER = re.compile(r"^\s*(之前|以前|前|为止|止|以内|内|截止|截止前)")
+_AFTER = re.compile(r"^\s*(之后|以后|后|以来)")
+_FROM = re.compile(r"^\s*(起|开始)")
+_BEFORE_PREFIX = re.compile(r"(截至|截止到|截止|不晚于|最迟|最晚|到)\s*$")
+
+_TASK_NUMBER = re.compile(r"(?:第\s*(\d{1,3})\s*(?:项|条任务|个任务|号任务|行))|(?:(?:任务|序号|编号)\s*(?:第\s*)?(\d{1,3}))|(?:(\d{1,3})\s*号任务)")
+_MEASURE_PAREN = re.compile(r"\(\s*([一二三四五六七八九十]{1,3})\s*\)")
+_MEASURE_WORD = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:条|项措施|个措施)|措施\s*(?:第\s*)?([一二三四五六七八九十]{1,3}|\d{1,2})")
+_CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]|\d)\s*(?:部分|章|大部分|方面|大类)")
+
+
+@dataclass(frozen=True)
+class AgencyCondition:
+    text: str  # as typed
+    names: tuple[str, ...]  # canonical names it may mean (any of them matches)
+    role: str  # "lead" | "support" | "any"
+
+
+@dataclass(frozen=True)
+class DeadlineCondition:
+    text: str
+    start: date | None  # inclusive
+    end: date | None  # inclusive
+
+    def matches(self, day: date | None) -> bool:
+        if day is None:
+            return False
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    text: str
+    agencies: tuple[AgencyCondition, ...] = ()
+    agency_join: str = "and"  # "and" | "or"
+    categories: tuple[str, ...] = ()
+    deadline: DeadlineCondition | None = None
+    task_numbers: tuple[int, ...] = ()
+    measure_numbers: tuple[int, ...] = ()
+    chapter_numbers: tuple[int, ...] = ()
+    wants_count: bool = False
+    wants_list: bool = False
+    mentions_task: bool = False
+    unknown_agency: str | None = None  # looks like an agency name but is not in the notice
+    mentions: tuple[Mention, ...] = field(default=(), repr=False)
+
+    @property
+    def has_conditions(self) -> bool:
+        return bool(self.agencies or self.categories or self.deadline)
+
+    @property
+    def has_role_word(self) -> bool:
+        return any(a.role != "any" for a in self.agencies)
+
+
+def _role_near(text: str, mention: Mention, limit_left: int, limit_right: int) -> str | None:
+    """The nearest role word after the mention (up to the next mention), else just before it."""
+    after = text[mention.end : limit_right]
+    best: tuple[int, str] | None = None
+    for word, role in _ROLE_WORDS:
+        pos = after.find(word)
+        if pos != -1 and pos <= 8 and (best is None or pos < best[0]):
+            best = (pos, role)
+    if best:
+        return best[1]
+    before = text[limit_left : mention.start]
+    # "牵头单位是税务局", "由税务局牵头": the role word may come first.
+    for word, role in _ROLE_WORDS:
+        if re.search(word + r"(单位|部门)?(是|为|包括|有)?\s*$", before[-8:]):
+            return role
+    return None
+
+
+def _agency_conditions(text: str, mentions: list[Mention]) -> tuple[tuple[AgencyCondition, ...], str]:
+    agency_mentions = [m for m in mentions if m.kind == "agency"]
+    roles: list[str | None] = []
+    for i, mention in enumerate(agency_mentions):
+        left = agency_mentions[i - 1].end if i else 0
+        right = agency_mentions[i + 1].start if i + 1 < len(agency_mentions) else len(text)
+        roles.append(_role_near(text, mention, left, right))
+    # "税务局和财政厅牵头": a mention joined to the next by a conjunction shares its role.
+    for i in range(len(agency_mentions) - 2, -1, -1):
+        gap = text[agency_mentions[i].end : agency_mentions[i + 1].start]
+        if roles[i] is None and len(gap) <= 2 and all(ch in _CONJUNCTIONS for ch in gap):
+            roles[i] = roles[i + 1]
+    conditions = []
+    for mention, role in zip(agency_mentions, roles):
+        cond = AgencyCondition(mention.text, mention.names, role or "any")
+        if all(c.names != cond.names for c in conditions):
+            conditions.append(cond)
+    join = "or" if re.search(r"或|或者|还是", text) else "and"
+    return tuple(conditions), join
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _deadline(text: str) -> DeadlineCondition | None:
+    match = _ISO_DATE.search(text)
+    if match:
+        day = date(*map(int, match.groups()))
+        return _with_operator(text, match.start(), match.end(), day, day, exact_day=True)
+    for match in _DATE.finditer(text):
+        year_s, month_s, day_s, suffix = match.groups()
+        month = int(month_s)
+        if not 1 <= month <= 12:
+            continue
+        # The plan runs mid-2022 to early 2023: a month before June without a year means 2023.
+        year = int(year_s) if year_s else (PLAN_YEAR if month >= 6 else PLAN_YEAR + 1)
+        if day_s:
+            try:
+                day = date(year, month, int(day_s))
+            except ValueError:
+                continue
+            return _with_operator(text, match.start(), match.end(), day, day, exact_day=True)
+        if suffix in ("底", "末"):
+            end = _month_end(year, month)
+            return _with_operator(text, match.start(), match.end(), end, end, exact_day=True, by_default=True)
+        if suffix in ("份", "内") or re.match(r"\s*(完成|到期|截止)", text[match.end():]):
+            return _with_operator(text, match.start(), match.end(), date(year, month, 1), _month_end(year, month))
+    match = _YEAR_END.search(text)
+    if match:
+        year_text = re.match(r"\d{4}", match.group(0))
+        end = date(int(year_text.group(0)) if year_text else PLAN_YEAR, 12, 31)
+        return _with_operator(text, match.start(), match.end(), end, end, exact_day=True, by_default=True)
+    match = _HALF_YEAR.search(text)
+    if match:
+        return DeadlineCondition(match.group(0), None, date(PLAN_YEAR, 6, 30))
+    return None
+
+
+def _with_operator(text, start, end, lo: date, hi: date, exact_day=False, by_default=False) -> DeadlineCondition:
+    span = text[start:end]
+    after, before = text[end:], text[:start]
+    if _BEFORE_AFTER.match(after) or _BEFORE_PREFIX.search(before) or by_default and not _AFTER.match(after):
+        return DeadlineCondition(span, None, hi)
+    if _AFTER.match(after):
+        return DeadlineCondition(span, hi + timedelta(days=1), None)
+    if _FROM.match(after):
+        return DeadlineCondition(span, lo, None)
+    return DeadlineCondition(span, lo, hi)
+
+
+def _numbers(pattern: re.Pattern, text: str, low: int, high: int) -> tuple[int, ...]:
+    values = []
+    for match in pattern.finditer(text):
+        raw = next(g for g in match.groups() if g)
+        try:
+            value = cn_to_int(raw)
+        except ValueError:
+            continue
+        if low <= value <= high and value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+_UNKNOWN_AGENCY = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:局|厅|委|办|院|署|中心|集团|公司|银行|政府))(?:来)?(?:牵头|配合|负责|参与)")
+
+
+def parse_question(text: str, lexicon: Lexicon) -> ParsedQuestion:
+    mentions = lexicon.find(text)
+    agencies, join = _agency_conditions(text, mentions)
+    categories = tuple(dict.fromkeys(n for m in mentions if m.kind == "category" for n in m.names))
+    unknown = None
+    if not agencies:
+        match = _UNKNOWN_AGENCY.search(text)
+        if match:
+            unknown = re.sub(r"^(哪些|什么|请问|由|是|广西|自治区)+", "", match.group(1)) or match.group(1)
+    measure_numbers = _numbers(_MEASURE_PAREN, text, 1, 99) + _numbers(_MEASURE_WORD, text, 1, 99)
+    return ParsedQuestion(
+        text=text,
+        agencies=agencies,
+        agency_join=join,
+        categories=categories,
+        deadline=_deadline(text),
+        task_numbers=_numbers(_TASK_NUMBER, text, 1, 999),
+        measure_numbers=tuple(dict.fromkeys(measure_numbers)),
+        chapter_numbers=_numbers(_CHAPTER, text, 1, 9),
+        wants_count=bool(_COUNT.search(text)),
+        wants_list=bool(_LIST.search(text)),
+        mentions_task=bool(_TASK_WORD.search(text)),
+        unknown_agency=unknown,
+        mentions=tuple(mentions),
+    )

@@ -1,0 +1,68 @@
+"""Is a question inside what the notice covers? Places and years first (rules), then retrieval evidence."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .query_parse import PLAN_YEAR, ParsedQuestion
+from .records import Hit
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?")
+_COMPARISON = re.compile(r"(比|较|相比|对比|高于|低于|超过|同期|基础上|水平)\s*$")
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    raw = json.loads(resources.files("assistant").joinpath("data/scope.json").read_text("utf-8"))
+    return tuple(raw["other_places"]), tuple(raw["guangxi_places"])
+
+
+def place_reason(text: str, notice_text: str) -> str | None:
+    other, _ = _places()
+    for place in other:
+        # A place the notice itself names (粤港澳大湾区 aside, e.g. 香港) stays in scope.
+        if place in text and place not in notice_text:
+            return f"问题问的是“{place}”，"
+    return None
+
+
+def year_reason(text: str, parsed: ParsedQuestion) -> str | None:
+    deadline_text = parsed.deadline.text if parsed.deadline else ""
+    for match in _YEAR.finditer(text):
+        year = int(match.group(1))
+        if year == PLAN_YEAR or match.group(0).strip() in deadline_text or match.group(1) in deadline_text:
+            continue
+        before = text[: match.start()]
+        after = text[match.end() : match.end() + 6]
+        if _COMPARISON.search(before[-6:]) or re.match(r"\s*(水平|同期|基础)", after):
+            continue  # "比2021年增长" compares with a base year the notice uses
+        return f"问题问的是{year}年，"
+    return None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Retrieval evidence for a free-text question."""
+
+    dense_top: float  # cosine of the best chunk
+    bm25_top: float  # BM25 score of the best chunk
+    agree: bool  # both rankers put the same chunk in their top 3
+    unknown_terms: tuple[str, ...]  # content words of the question found nowhere in the notice
+
+
+def weak_evidence(e: Evidence, dense_floor: float, bm25_floor: float) -> bool:
+    """Nothing close: semantically far from every chunk, or sharing almost no words with any."""
+    return e.dense_top < dense_floor or e.bm25_top < bm25_floor
+
+
+def top_scores(dense: list[Hit], bm25: list[Hit]) -> tuple[float, float, bool]:
+    dense_top = dense[0].score if dense else 0.0
+    bm25_top = bm25[0].score if bm25 else 0.0
+    agree = bool(dense and bm25) and (
+        dense[0].ref in {h.ref for h in bm25[:3]} or bm25[0].ref in {h.ref for h in dense[:3]}
+    )
+    return dense_top, bm25_top, agree
