@@ -30,6 +30,7 @@ _COUNT = re.compile(
 )
 _LIST = re.compile(
     r"哪些|哪几|有什么|有啥|什么任务|啥任务|列出|列举|清单|所有|全部|都有|都要|都是|名单|汇总|分别"
+    r"|列一下|列个|列表|一览|盘点|有哪|(类|方面|领域)的?(任务|工作)"
     r"|牵头(的|了)?(任务|工作|事项)|配合(的|了)?(任务|工作|事项)|负责(的|了)?(任务|工作|事项)|要做什么|干什么"
 )
 _TASK_WORD = re.compile(r"任务|工作|事项|项目|事")
@@ -39,6 +40,8 @@ _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日�
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _YEAR_END = re.compile(r"(今年|年|\d{4}年)(底|末)|年内|年终")
 _HALF_YEAR = re.compile(r"上半年")
+# "拖到2023年才完成": a bare year is a deadline only next to a completion word.
+_YEAR_ONLY = re.compile(r"(?:到|在|于)?(\d{4})\s*年(?!\s*\d)(?=.{0,4}(完成|到期|截止|办结))")
 _BEFORE_AFTER = re.compile(r"^\s*(之前|以前|前|为止|止|以内|内|截止|截止前)")
 _AFTER = re.compile(r"^\s*(之后|以后|后|以来)")
 _FROM = re.compile(r"^\s*(起|开始)")
@@ -160,6 +163,10 @@ def _deadline(text: str) -> DeadlineCondition | None:
             return _with_operator(text, match.start(), match.end(), end, end, exact_day=True, by_default=True)
         if suffix in ("份", "内") or re.match(r"\s*(完成|到期|截止)", text[match.end():]):
             return _with_operator(text, match.start(), match.end(), date(year, month, 1), _month_end(year, month))
+    match = _YEAR_ONLY.search(text)
+    if match:
+        year = int(match.group(1))
+        return DeadlineCondition(match.group(0), date(year, 1, 1), date(year, 12, 31))
     match = _YEAR_END.search(text)
     if match:
         year_text = re.match(r"\d{4}", match.group(0))

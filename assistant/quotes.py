@@ -7,21 +7,23 @@ import re
 
 _SENTENCE = re.compile(r"(?<=[。；;！？!?\n])")
 _CLAUSE = re.compile(r"(?<=[，,])")
-_STOP = set("的了吗呢吧啊是在和与及或有要对把被给让从到就都也还能会可以什么怎么哪些如何多少几个请问一下")
+# Characters too common to show a match (有/无 stay: 有外线 vs 无外线 is the whole question).
+_STOP = set("的了吗呢吧啊是在和与及或要对把被给让从到就都也还能会可以什么怎么哪些如何多少几个请问一下")
 _PUNCT = set("，。；：、“”（）()？?！!,.;:")
 
 # What kind of value a question asks for, and what a passage must contain to give it.
 _ASKS = (
     ("rate", re.compile(r"率|比例|百分之|占比|比重|费率|利率|税率")),
-    ("money", re.compile(r"多少钱|钱|费用是多少|金额|补贴多少|投资多少|贷多少|多少元|多少亿|多少万")),
+    ("money", re.compile(r"多少钱|费用是多少|金额(是)?多少|(补贴|投资|贷|交|收|花)多少|多少元|多少亿|多少万")),
     ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
-    ("number", re.compile(r"多少|几[个项家次万人类]|几")),
+    ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年)")),
 )
 _GIVES = {
     "rate": re.compile(r"\d[\d.]*\s*%|百分点|\d[\d.]*成"),
     "money": re.compile(r"\d[\d.]*\s*(万|亿)?元|免费|零费用|不得收取|减免"),
     "time": re.compile(r"\d[\d.]*\s*(个)?(工作日|自然日|日|天|小时|年|月|分钟)|当日|当天|即办|即报即办"),
-    "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
+    # A digit that is part of a name (5G, PM2.5's "PM") is not a value.
+    "number": re.compile(r"(?<![A-Za-z])\d[\d.]*(?![A-Za-z\d])|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
 }
 
 
@@ -56,8 +58,13 @@ def _candidates(text: str) -> list[str]:
 
 
 def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"没有|不带|不含|不需要", "无", text)  # 没有外线 means 无外线
     chars = [c for c in text if c not in _STOP and not c.isspace() and c not in _PUNCT]
     return {a + b for a, b in zip(chars, chars[1:])} | {c for c in chars if c.isdigit()}
+
+
+def shared_bigrams(question: str, passage: str) -> int:
+    return len({b for b in _bigrams(question) & _bigrams(passage) if not b.isdigit()})
 
 
 def score_passage(question: str, passage: str) -> float:
@@ -65,6 +72,13 @@ def score_passage(question: str, passage: str) -> float:
     if not q or not s:
         return 0.0
     return len(q & s) / math.sqrt(len(s) + 4)
+
+
+def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2) -> bool:
+    """Does some part of the text give the asked kind of value *and* talk about the question's subject?"""
+    return any(
+        gives_value(c, kind) and shared_bigrams(question, c) >= min_shared for c in _candidates(text)
+    )
 
 
 def best_quote(question: str, text: str, kind: str | None = None) -> str:

@@ -22,11 +22,14 @@ def _places() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def place_reason(text: str, notice_text: str) -> str | None:
-    other, _ = _places()
+    other, guangxi = _places()
     for place in other:
-        # A place the notice itself names (粤港澳大湾区 aside, e.g. 香港) stays in scope.
+        # A place the notice itself names (e.g. 香港 in 港澳投资者) stays in scope.
         if place in text and place not in notice_text:
             return f"问题问的是“{place}”，"
+    for place in guangxi:
+        if place in text and place not in notice_text:
+            return f"通知是全区性的方案，没有针对“{place}”的专门规定，"
     return None
 
 

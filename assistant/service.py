@@ -19,7 +19,7 @@ from .normalize import clean_question
 from .notice_parser import load_notice
 from .query_parse import AgencyCondition, ParsedQuestion, parse_question
 from .records import Answer, Hit, Notice
-from .quotes import asked_value, gives_value
+from .quotes import answers_with_value, asked_value
 from .scope import Evidence, place_reason, top_scores, weak_evidence, year_reason
 from .table_query import select_rows
 from .textutil import int_to_cn
@@ -135,8 +135,21 @@ class Assistant:
         hits = self._search(text, k=max(10, self.settings.top_k))
         markdown, quotes, intent, abstained = self._route(text, parsed, hits)
         citations = collect_citations(markdown, self.notice, quotes)
+        if not abstained and intent not in ("list", "count"):
+            hits = self._answer_first(hits, [c.ref for c in citations])
         return Answer(question=question, answer=markdown, citations=citations, hits=hits,
                       abstained=abstained, intent=intent)
+
+    def _answer_first(self, hits: list[Hit], cited: list[str]) -> list[Hit]:
+        """The ranking a reader sees: what the answer rests on first, then the rest of retrieval."""
+        by_ref = {h.ref: h for h in hits}
+        top = max((h.score for h in hits), default=0.0)
+        promoted = [
+            Hit(ref, top + (len(cited) - i) * 1e-4, by_ref[ref].dense_rank if ref in by_ref else None,
+                by_ref[ref].bm25_rank if ref in by_ref else None)
+            for i, ref in enumerate(cited)
+        ]
+        return promoted + [h for h in hits if h.ref not in cited]
 
     def _with_ui_filters(self, parsed: ParsedQuestion, lead: str | None, category: str | None) -> ParsedQuestion:
         from dataclasses import replace
@@ -214,8 +227,10 @@ class Assistant:
         if _WHEN_DONE.search(text):
             tasks = [h.ref for h in top if h.ref.startswith("task-")]
             return tasks[0] if tasks else top[0].ref
+        if kind is None:
+            return top[0].ref
         for hit in top:
-            if gives_value(write.unit_text(hit.ref, self.notice)[0], kind):
+            if answers_with_value(text, write.unit_text(hit.ref, self.notice)[0], kind):
                 return hit.ref
         return None
 
