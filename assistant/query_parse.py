@@ -33,7 +33,8 @@ _LIST = re.compile(
     r"|列一下|列个|列表|一览|盘点|有哪|(类|方面|领域)的?(任务|工作)"
     r"|牵头(的|了)?(任务|工作|事项)|配合(的|了)?(任务|工作|事项)|负责(的|了)?(任务|工作|事项)|要做什么|干什么"
 )
-_TASK_WORD = re.compile(r"任务|工作|事项|项目|事")
+# Words that make a question about *rows of the table* rather than about a topic.
+_TASK_WORD = re.compile(r"任务|工作|事项|项目|方面|类|领域|指标|清单|完成|到期|截止")
 
 # Dates: 2022年11月30日, 11月30日, 11月30号, 8月底, 年底, 2022-11-30, 11.30 is too ambiguous to read.
 _DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份|内))?")
@@ -58,6 +59,7 @@ class AgencyCondition:
     text: str  # as typed
     names: tuple[str, ...]  # canonical names it may mean (any of them matches)
     role: str  # "lead" | "support" | "any"
+    explicit: bool = False  # a role word (牵头/配合/负责/参与…) was written next to it
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ class ParsedQuestion:
 
     @property
     def has_role_word(self) -> bool:
-        return any(a.role != "any" for a in self.agencies)
+        return any(a.explicit for a in self.agencies)
 
 
 def _role_near(text: str, mention: Mention, limit_left: int, limit_right: int) -> str | None:
@@ -129,7 +131,7 @@ def _agency_conditions(text: str, mentions: list[Mention]) -> tuple[tuple[Agency
             roles[i] = roles[i + 1]
     conditions = []
     for mention, role in zip(agency_mentions, roles):
-        cond = AgencyCondition(mention.text, mention.names, role or "any")
+        cond = AgencyCondition(mention.text, mention.names, role or "any", explicit=role is not None)
         if all(c.names != cond.names for c in conditions):
             conditions.append(cond)
     join = "or" if re.search(r"或|或者|还是", text) else "and"

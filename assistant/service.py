@@ -236,17 +236,18 @@ class Assistant:
 
     @staticmethod
     def _is_set_question(parsed: ParsedQuestion) -> bool:
+        """Does the question ask for *every* row meeting a condition (vs. about a topic)?"""
         if not parsed.has_conditions:
             return False
         if parsed.wants_count or parsed.has_role_word:
             return True
-        if not parsed.wants_list and not (parsed.deadline and parsed.mentions_task):
-            return False
+        if not parsed.mentions_task:
+            return False  # "小额诉讼有什么改革" is about a topic, not the 执行合同 rows
         # "知识产权方面有哪些措施" asks about the prose measures, not the table.
         only_category = parsed.categories and not parsed.agencies and not parsed.deadline
         if only_category and _MEASURE_TOPIC.search(parsed.text) and "任务" not in parsed.text:
             return False
-        return True
+        return parsed.wants_list or bool(parsed.deadline)
 
     def _chapter_by_title(self, text: str):
         for chapter in self.notice.chapters:
