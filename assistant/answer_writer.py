@@ -44,6 +44,8 @@ def describe_conditions(parsed: ParsedQuestion) -> str:
         parts.append("指标为" + "或".join(f"“{c}”" for c in parsed.categories))
     if parsed.deadline:
         parts.append(describe_deadline(parsed.deadline))
+    if parsed.no_support:
+        parts.append("没有配合单位")
     return "，".join(parts)
 
 

@@ -58,6 +58,16 @@ class Lexicon:
         longest = max(len(k) for k in list(agencies) + list(categories))
         return cls(agencies, categories, tuple(names), categories_in_order, longest)
 
+    def closest_agency(self, typed: str, cutoff: float = 0.8) -> tuple[str, ...] | None:
+        """Canonical names for a misspelt agency name (市场监官局 → 自治区市场监管局), if one is close."""
+        import difflib
+
+        if len(typed) < 3:
+            return None
+        keys = [k for k in self.agencies if len(k) >= 3]
+        close = difflib.get_close_matches(typed, keys, n=1, cutoff=cutoff)
+        return self.agencies[close[0]] if close else None
+
     def named_agencies(self) -> tuple[str, ...]:
         return tuple(n for n in self.agency_names if not is_collective(n))
 

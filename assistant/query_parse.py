@@ -42,7 +42,10 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _YEAR_END = re.compile(r"(今年|年|\d{4}年)(底|末)|年内|年终")
 _HALF_YEAR = re.compile(r"上半年")
 # "拖到2023年才完成": a bare year is a deadline only next to a completion word.
-_YEAR_ONLY = re.compile(r"(?:到|在|于)?(\d{4})\s*年(?!\s*\d)(?=.{0,4}(完成|到期|截止|办结))")
+_YEAR_ONLY = re.compile(
+    r"(?:(?:完成|时限|到期|截止|拖到|推迟到|延到|延至)[^，。？?]{0,4}(\d{4})\s*年(?!\s*\d))"
+    r"|(?:(\d{4})\s*年(?!\s*\d)(?=.{0,4}(?:完成|到期|截止|办结)))"
+)
 _BEFORE_AFTER = re.compile(r"^\s*(之前|以前|前|为止|止|以内|内|截止|截止前)")
 _AFTER = re.compile(r"^\s*(之后|以后|后|以来)")
 _FROM = re.compile(r"^\s*(起|开始)")
@@ -88,11 +91,12 @@ class ParsedQuestion:
     wants_list: bool = False
     mentions_task: bool = False
     unknown_agency: str | None = None  # looks like an agency name but is not in the notice
+    no_support: bool = False  # "没有配合单位的任务"
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
 
     @property
     def has_conditions(self) -> bool:
-        return bool(self.agencies or self.categories or self.deadline)
+        return bool(self.agencies or self.categories or self.deadline or self.no_support)
 
     @property
     def has_role_word(self) -> bool:
@@ -167,7 +171,7 @@ def _deadline(text: str) -> DeadlineCondition | None:
             return _with_operator(text, match.start(), match.end(), date(year, month, 1), _month_end(year, month))
     match = _YEAR_ONLY.search(text)
     if match:
-        year = int(match.group(1))
+        year = int(match.group(1) or match.group(2))
         return DeadlineCondition(match.group(0), date(year, 1, 1), date(year, 12, 31))
     match = _YEAR_END.search(text)
     if match:
@@ -205,18 +209,38 @@ def _numbers(pattern: re.Pattern, text: str, low: int, high: int) -> tuple[int, 
     return tuple(values)
 
 
-_UNKNOWN_AGENCY = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:局|厅|委|办|院|署|中心|集团|公司|银行|政府))(?:来)?(?:牵头|配合|负责|参与)")
+_AGENCY_END = re.compile(r"(局|厅|委|办|院|署|中心|集团|公司|银行|政府)(?=来?(牵头|配合|负责|参与))")
+_NAME_LEAD_IN = re.compile(r"^.*[由是的和与让请给]")
+_NO_SUPPORT = re.compile(r"(没有|无|不需要|没|不用)(任何)?配合(单位|部门)|配合单位(为空|空白|是空的|空着)")
+
+
+def _typed_agency(text: str, lexicon: Lexicon, taken: list[Mention]) -> tuple[AgencyCondition | None, str | None]:
+    """An agency-like name before 牵头/配合 that the lexicon did not match: a typo (市场监官局) resolved
+    by close spelling, else an unknown name to report."""
+    for match in _AGENCY_END.finditer(text):
+        end = match.end()
+        if any(m.kind == "agency" and m.end == end for m in taken):
+            continue
+        start = end
+        while start > 0 and end - start < 10 and "\u4e00" <= text[start - 1] <= "\u9fff":
+            start -= 1
+        span = _NAME_LEAD_IN.sub("", text[start:end]) or text[start:end]
+        for i in range(len(span) - 2):
+            names = lexicon.closest_agency(span[i:])
+            if names:
+                role = {"牵头": "lead", "配合": "support"}.get(match.group(2), "any")
+                return AgencyCondition(span[i:], names, role, explicit=True), None
+        return None, span
+    return None, None
 
 
 def parse_question(text: str, lexicon: Lexicon) -> ParsedQuestion:
     mentions = lexicon.find(text)
     agencies, join = _agency_conditions(text, mentions)
     categories = tuple(dict.fromkeys(n for m in mentions if m.kind == "category" for n in m.names))
-    unknown = None
-    if not agencies:
-        match = _UNKNOWN_AGENCY.search(text)
-        if match:
-            unknown = re.sub(r"^(哪些|什么|请问|由|是|广西|自治区)+", "", match.group(1)) or match.group(1)
+    typed, unknown = _typed_agency(text, lexicon, mentions)
+    if typed:
+        agencies = agencies + (typed,)
     measure_numbers = _numbers(_MEASURE_PAREN, text, 1, 99) + _numbers(_MEASURE_WORD, text, 1, 99)
     return ParsedQuestion(
         text=text,
@@ -231,5 +255,6 @@ def parse_question(text: str, lexicon: Lexicon) -> ParsedQuestion:
         wants_list=bool(_LIST.search(text)),
         mentions_task=bool(_TASK_WORD.search(text)),
         unknown_agency=unknown,
+        no_support=bool(_NO_SUPPORT.search(text)),
         mentions=tuple(mentions),
     )

@@ -20,7 +20,7 @@ _ASKS = (
 )
 _GIVES = {
     "rate": re.compile(r"\d[\d.]*\s*%|百分点|\d[\d.]*成"),
-    "money": re.compile(r"\d[\d.]*\s*(万|亿)?元|免费|零费用|不得收取|减免"),
+    "money": re.compile(r"\d[\d.]*\s*(万|亿)?美?元|免费|零费用|不得收取|减免"),
     "time": re.compile(r"\d[\d.]*\s*(个)?(工作日|自然日|日|天|小时|年|月|分钟)|当日|当天|即办|即报即办"),
     # A digit that is part of a name (5G, PM2.5's "PM") is not a value.
     "number": re.compile(r"(?<![A-Za-z])\d[\d.]*(?![A-Za-z\d])|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
@@ -74,16 +74,29 @@ def score_passage(question: str, passage: str) -> float:
     return len(q & s) / math.sqrt(len(s) + 4)
 
 
+_RATE_HEAD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:的)?(?:比例|比重|占比|费率|利率|税率|率)")
+
+
 def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2) -> bool:
-    """Does some part of the text give the asked kind of value *and* talk about the question's subject?"""
+    """Does some part of the text give the asked kind of value *and* talk about the question's subject?
+
+    For a rate the word before it must match too: 缴费比例 is not answered by 参保率达到92%.
+    """
+    head = _RATE_HEAD.search(question[-40:]) if kind == "rate" else None
+    # Any two-character piece of the words before 率/比例 will do: 索赔金额的比例 ~ 占索赔额比例.
+    pieces = [head.group(1)[i : i + 2] for i in range(len(head.group(1)) - 1)] if head else []
     return any(
-        gives_value(c, kind) and shared_bigrams(question, c) >= min_shared for c in _candidates(text)
+        gives_value(c, kind) and shared_bigrams(question, c) >= min_shared
+        and (not pieces or any(p in c for p in pieces))
+        for c in _candidates(text)
     )
 
 
 def best_quote(question: str, text: str, kind: str | None = None) -> str:
     """The candidate that best overlaps the question, among those that give the asked kind of value."""
-    options = _candidates(text) or [text]
+    # "分别/和/各" ask for several values: quote whole sentences so none is cut off.
+    several = re.search(r"分别|各自|各是|以及|和|及", question)
+    options = (sentences(text) if several else _candidates(text)) or [text]
     fitting = [c for c in options if gives_value(c, kind)]
     pool = fitting or options
     best = max(pool, key=lambda c: (score_passage(question, c), -len(c)))

