@@ -52,7 +52,7 @@ def describe_conditions(parsed: ParsedQuestion) -> str:
 def _row_line(row: TaskRow) -> str:
     goal = shorten(row.goal, 30)
     task = shorten(row.task, 48)
-    return f"| {marker(row.ref)} | {row.category} | {goal}：{task} | {row.deadline} | {'、'.join(row.lead)} |"
+    return f"| {marker(row.ref)} | **{goal}**：{task} | {row.deadline} | {'、'.join(row.lead)} |"
 
 
 def write_rows(parsed: ParsedQuestion, rows: list[TaskRow], counting: bool) -> Written:
@@ -64,7 +64,7 @@ def write_rows(parsed: ParsedQuestion, rows: list[TaskRow], counting: bool) -> W
         head = f"**共 {len(rows)} 项。** 任务清单中{condition}的任务共 {len(rows)} 项，逐项列出如下："
     else:
         head = f"任务清单中{condition}的任务共 **{len(rows)} 项**，完整列出如下："
-    lines = [head, "", "| 序号 | 指标 | 目标：具体任务（节选） | 完成时限 | 牵头单位 |", "|---|---|---|---|---|"]
+    lines = [head, "", "| 序号 | 目标：具体任务（节选） | 完成时限 | 牵头单位 |", "|---|---|---|---|"]
     lines += [_row_line(r) for r in rows]
     lines += ["", "（依据：附件《任务清单》逐行筛选，点击引用可核对原文。）"]
     return "\n".join(lines), {r.ref: r.task for r in rows}

@@ -12,11 +12,8 @@ import sys
 from collections import Counter
 
 from .config import load_settings
+from .errors import UserError  # noqa: F401  (re-exported: subcommand modules raise it)
 from .notice_parser import CorpusError, load_notice
-
-
-class UserError(Exception):
-    """An error the user can fix; printed as one clear line, never a traceback."""
 
 
 def _settings(args):

@@ -49,7 +49,8 @@ def _batch_lines(path: Path):
 
 
 def cmd_ask(args) -> int:
-    from .cli import UserError, _settings
+    from .cli import _settings
+    from .errors import UserError
     from .service import Assistant
 
     if bool(args.batch) == (args.question is not None):

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import UserError, _settings
+from .cli import _settings
+from .errors import UserError
 from .config import project_root
 
 DEFAULT_GOLD = Path("eval") / "gold.jsonl"

@@ -1,0 +1,298 @@
+"""Hybrid retrieval: FAISS dense ranking + bm25s lexical ranking, fused with reciprocal-rank fusion.
+
+Filters restrict the candidate set *before* ranking (an IDSelector for FAISS, a mask for BM25), so a
+filtered search ranks only allowed chunks instead of post-filtering a truncated list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Literal
+
+import faiss
+import numpy as np
+
+from assistant.config import Settings
+from assistant.index_store import ChunkFields, EncoderLike, LoadedIndex, check_compatible, load_or_build
+from assistant.records import Chunk, Hit, Notice
+from assistant.zh_tokenize import normalize, synonyms, tokenize_query_parts
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+
+# --- filters --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict search to task rows. Agency and category match by substring, so 市场监管局 matches
+    自治区市场监管局 and 用水用气 matches 获得用水用气; colloquial agency aliases (住建厅) are expanded via
+    the synonym table. Any filter set excludes measure/meta/preamble chunks."""
+
+    lead: str | None = None
+    support: str | None = None
+    agency: str | None = None  # lead or support
+    category: str | None = None
+    deadline_from: date | None = None  # inclusive
+    deadline_to: date | None = None  # inclusive
+
+    def is_empty(self) -> bool:
+        return not any(
+            (self.lead, self.support, self.agency, self.category, self.deadline_from, self.deadline_to)
+        )
+
+
+_AGENCY_PREFIXES = ("广西壮族自治区", "广西", "自治区")
+
+
+@lru_cache(maxsize=256)
+def _agency_needles(name: str) -> tuple[str, ...]:
+    base = normalize(name.strip())
+    needles = {base}
+    for prefix in _AGENCY_PREFIXES:
+        if base.startswith(prefix) and len(base) - len(prefix) >= 2:
+            needles.add(base[len(prefix):])
+            break
+    for needle in list(needles):
+        needles.update(synonyms().get(needle, ()))
+    return tuple(sorted(needles))
+
+
+def agency_matches(wanted: str, names: Sequence[str]) -> bool:
+    needles = _agency_needles(wanted)
+    return any(n in normalize(name) for name in names for n in needles)
+
+
+def fields_match(f: ChunkFields, filters: SearchFilters) -> bool:
+    if f.category is None:  # not a task row
+        return False
+    if filters.lead and not agency_matches(filters.lead, f.lead):
+        return False
+    if filters.support and not agency_matches(filters.support, f.support):
+        return False
+    if filters.agency and not agency_matches(filters.agency, f.lead + f.support):
+        return False
+    if filters.category:
+        wanted = normalize(filters.category.strip())
+        if wanted not in normalize(f.category):
+            return False
+    if filters.deadline_from or filters.deadline_to:
+        if f.deadline is None:
+            return False
+        if filters.deadline_from and f.deadline < filters.deadline_from:
+            return False
+        if filters.deadline_to and f.deadline > filters.deadline_to:
+            return False
+    return True
+
+
+def allowed_ids(fields: Sequence[ChunkFields], filters: SearchFilters | None) -> np.ndarray | None:
+    """Chunk ids passing the filters, or None meaning 'everything'."""
+    if filters is None or filters.is_empty():
+        return None
+    return np.array([i for i, f in enumerate(fields) if fields_match(f, filters)], dtype=np.int64)
+
+
+# --- fusion ---------------------------------------------------------------------------------------------
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[int]],
+    k: int = 60,
+    weights: Sequence[float] | None = None,
+    tie_break: Mapping[int, float] | None = None,
+) -> list[tuple[int, float]]:
+    """RRF (Cormack et al. 2009): score(d) = Σ_r w_r / (k + rank_r(d)), ranks 1-based.
+
+    Returns (doc, score) best first. Equal scores are ordered by `tie_break` (higher first), then by the
+    smaller doc id, so results are deterministic.
+    """
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("weights and rankings differ in length")
+    scores: dict[int, float] = {}
+    for weight, ranking in zip(weights, rankings):
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + weight / (k + rank)
+    secondary = tie_break or {}
+    # Rounding makes sums that differ only by float association compare equal.
+    return sorted(scores.items(), key=lambda kv: (-round(kv[1], 12), -secondary.get(kv[0], 0.0), kv[0]))
+
+
+def normalized_score_sum(scored: Sequence[tuple[Sequence[int], Sequence[float], float | None]]) -> dict[int, float]:
+    """Σ over rankers of (score - floor) / (top - floor), each ranker given as (ids best first, scores,
+    floor); floor None means the list's last score (min-max). A document absent from a list gets 0 there.
+
+    Used only to break RRF ties. With two rankers ties are common — ranks (1, 2) and (2, 1) fuse to the
+    same score — and ranks alone cannot order them, whereas the scores can: a BM25 #1 far ahead of its
+    #2 is stronger evidence than a dense #1 a hair ahead (e5 cosines are compressed into ~0.80–0.92).
+    """
+    total: dict[int, float] = {}
+    for ids, values, floor in scored:
+        if len(ids) == 0:
+            continue
+        top = float(values[0])
+        bottom = float(values[-1]) if floor is None else float(floor)
+        span = top - bottom
+        for doc, value in zip(ids, values):
+            norm = (float(value) - bottom) / span if span > 0 else 1.0
+            total[int(doc)] = total.get(int(doc), 0.0) + norm
+    return total
+
+
+# --- rankers --------------------------------------------------------------------------------------------
+
+
+def dense_ranking(
+    index: faiss.Index, query_vector: np.ndarray, depth: int, allowed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, cosine scores) best first, restricted to `allowed` through a FAISS IDSelector."""
+    q = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+    if allowed is None:
+        depth = min(depth, index.ntotal)
+        params = None
+    else:
+        depth = min(depth, len(allowed))
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+    if depth <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    scores, ids = index.search(q, depth, params=params)
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
+
+
+def bm25_ranking(
+    bm25,
+    tokens: Sequence[str],
+    depth: int,
+    allowed: np.ndarray | None,
+    extra_tokens: Sequence[str] = (),
+    extra_weight: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, BM25 scores) best first; documents sharing no query term are not ranked at all.
+
+    `extra_tokens` (synonym expansions) add `extra_weight` × their BM25 score, so an expansion helps a
+    query that lacks the notice's wording without outvoting the words the user actually typed.
+    """
+    vocab = bm25.vocab_dict
+    scores = None
+    for group, weight in ((tokens, 1.0), (extra_tokens, extra_weight)):
+        token_ids = [vocab[t] for t in group if t in vocab]
+        if not token_ids or weight == 0:
+            continue
+        part = np.asarray(bm25.get_scores_from_ids(token_ids), dtype=np.float32)
+        scores = part * weight if scores is None else scores + part * weight
+    if scores is None:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    if allowed is not None:
+        masked = np.zeros_like(scores)
+        masked[allowed] = scores[allowed]
+        scores = masked
+    candidates = np.flatnonzero(scores > 0)
+    order = candidates[np.lexsort((candidates, -scores[candidates]))][:depth]
+    return order.astype(np.int64), scores[order]
+
+
+# --- searcher -------------------------------------------------------------------------------------------
+
+
+class HybridSearcher:
+    """One object per process: holds the encoder and the loaded index; `search` is thread-safe."""
+
+    # Fusion depth per ranker: deep enough that filtered or lexically weak queries still fuse, shallow
+    # enough that the long tail of the dense ranking (every chunk gets a cosine) adds no noise.
+    depth: int = 50
+    # Weight of synonym-expansion tokens relative to the user's own words in BM25 (see bm25_ranking).
+    synonym_weight: float = 0.7
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        encoder: EncoderLike | None = None,
+        index: LoadedIndex | None = None,
+        notice: Notice | None = None,
+        progress: bool = False,
+        rebuild: bool = True,
+        dense_weight: float = 1.0,
+        bm25_weight: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        if encoder is None:
+            from assistant.encoder import Encoder  # heavy import: only when the caller gave none
+
+            encoder = Encoder(settings, progress=progress)
+        if index is None:
+            if notice is None:
+                from assistant.notice_parser import load_notice
+
+                notice = load_notice(settings)
+            index = load_or_build(settings, notice, encoder, progress=progress, rebuild=rebuild)
+        else:
+            check_compatible(index.manifest, encoder)
+        self.encoder = encoder
+        self.index = index
+        self.weights = (float(dense_weight), float(bm25_weight))
+        self._ref_to_id = {c.ref: i for i, c in enumerate(index.chunks)}
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.index.chunks
+
+    def chunk(self, ref: str) -> Chunk | None:
+        i = self._ref_to_id.get(ref)
+        return None if i is None else self.index.chunks[i]
+
+    def search(
+        self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid"
+    ) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"未知的检索模式: {mode}（可选 hybrid、dense、bm25）")
+        if k <= 0 or not query or not query.strip():
+            return []
+        allowed = allowed_ids(self.index.fields, filters)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        depth = max(self.depth, k)
+        refs = [c.ref for c in self.index.chunks]
+
+        dense_ids = dense_scores = bm25_ids = bm25_scores = None
+        if mode in ("hybrid", "dense"):
+            vector = self.encoder.encode_queries([query])[0]  # applies the model's query prompt
+            dense_ids, dense_scores = dense_ranking(self.index.faiss_index, vector, depth, allowed)
+        if mode in ("hybrid", "bm25"):
+            own, extra = tokenize_query_parts(query)
+            bm25_ids, bm25_scores = bm25_ranking(
+                self.index.bm25, own, depth, allowed, extra_tokens=extra, extra_weight=self.synonym_weight
+            )
+
+        if mode == "dense":
+            return [
+                Hit(refs[i], float(s), dense_rank=r, bm25_rank=None)
+                for r, (i, s) in enumerate(zip(dense_ids[:k], dense_scores[:k]), start=1)
+            ]
+        if mode == "bm25":
+            return [
+                Hit(refs[i], float(s), dense_rank=None, bm25_rank=r)
+                for r, (i, s) in enumerate(zip(bm25_ids[:k], bm25_scores[:k]), start=1)
+            ]
+
+        dense_list, bm25_list = dense_ids.tolist(), bm25_ids.tolist()
+        dense_rank = {doc: r for r, doc in enumerate(dense_list, start=1)}
+        bm25_rank = {doc: r for r, doc in enumerate(bm25_list, start=1)}
+        fused = reciprocal_rank_fusion(
+            [dense_list, bm25_list],
+            k=self.settings.rrf_k,
+            weights=self.weights,
+            # BM25 scores start at 0 (no shared term); cosines have no natural floor, so min-max.
+            tie_break=normalized_score_sum([(dense_ids, dense_scores, None), (bm25_ids, bm25_scores, 0.0)]),
+        )
+        return [
+            Hit(refs[doc], float(score), dense_rank=dense_rank.get(doc), bm25_rank=bm25_rank.get(doc))
+            for doc, score in fused[:k]
+        ]

@@ -1,0 +1,507 @@
+"""Build, persist and load the retrieval index under settings.index_dir.
+
+Layout (all written into a temp sibling directory, then swapped in with os.replace):
+    manifest.json    format version, corpus/chunk/tokenizer hashes, model id, dim, versions, file checksums
+    chunks.json      the chunk store plus the task fields that search filters need
+    vectors.faiss    FAISS IndexFlatIP over L2-normalised passage vectors (inner product = cosine)
+    bm25/            bm25s index over zh_tokenize tokens
+
+`load_or_build` never leaves the caller without an index: missing, stale (corpus, model, chunking or
+tokenizer changed) and corrupt (checksum mismatch, truncated or unreadable file) all lead to a rebuild with
+a Chinese message on stderr. With rebuild=False the same conditions raise typed IndexStoreError subclasses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import bm25s
+import faiss
+import numpy as np
+
+from assistant.chunks import build_chunks
+from assistant.config import Settings
+from assistant.records import Chunk, Notice
+from assistant.zh_tokenize import resources_fingerprint, tokenize_many
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.json"
+VECTORS = "vectors.faiss"
+BM25_DIR = "bm25"
+_VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "sentence-transformers", "torch", "transformers")
+
+
+class EncoderLike(Protocol):
+    """What the index needs from assistant.encoder.Encoder."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+
+
+class IndexStoreError(RuntimeError):
+    """Base class; str(error) is a Chinese message fit for the user."""
+
+
+class IndexMissingError(IndexStoreError):
+    pass
+
+
+class IndexCorruptError(IndexStoreError):
+    pass
+
+
+class IndexStaleError(IndexStoreError):
+    pass
+
+
+class IndexIncompatibleError(IndexStoreError):
+    """The index was built with another embedding model (or dimension) than the one in use."""
+
+
+# --- records --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkFields:
+    """Task-row fields used by search filters; empty for measure/meta/preamble chunks."""
+
+    lead: tuple[str, ...] = ()
+    support: tuple[str, ...] = ()
+    category: str | None = None
+    deadline: date | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "lead": list(self.lead),
+            "support": list(self.support),
+            "category": self.category,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ChunkFields":
+        return cls(
+            lead=tuple(d.get("lead") or ()),
+            support=tuple(d.get("support") or ()),
+            category=d.get("category"),
+            deadline=date.fromisoformat(d["deadline"]) if d.get("deadline") else None,
+        )
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    format_version: int
+    corpus_sha256: str
+    chunks_sha256: str
+    tokenizer_sha256: str
+    doc_id: str
+    model_id: str
+    dim: int
+    chunk_count: int
+    packages: dict[str, str | None]
+    built_at: str
+    build_seconds: float
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # relpath -> {"sha256", "bytes"}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "IndexManifest":
+        try:
+            return cls(
+                format_version=int(d["format_version"]),
+                corpus_sha256=str(d["corpus_sha256"]),
+                chunks_sha256=str(d["chunks_sha256"]),
+                tokenizer_sha256=str(d["tokenizer_sha256"]),
+                doc_id=str(d["doc_id"]),
+                model_id=str(d["model_id"]),
+                dim=int(d["dim"]),
+                chunk_count=int(d["chunk_count"]),
+                packages=dict(d.get("packages") or {}),
+                built_at=str(d["built_at"]),
+                build_seconds=float(d.get("build_seconds", 0.0)),
+                files={str(rel): {"sha256": str(info["sha256"]), "bytes": int(info["bytes"])}
+                       for rel, info in dict(d["files"]).items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise IndexCorruptError(f"索引清单 manifest.json 字段缺失或格式错误（{exc!r}）") from exc
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    manifest: IndexManifest
+    chunks: list[Chunk]
+    fields: list[ChunkFields]
+    faiss_index: faiss.Index
+    bm25: bm25s.BM25
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def chunk(self, ref: str) -> Chunk | None:
+        for c in self.chunks:
+            if c.ref == ref:
+                return c
+        return None
+
+
+# --- hashing helpers ------------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def corpus_sha256(notice: Notice, settings: Settings | None = None) -> str:
+    if notice.sha256:
+        return notice.sha256
+    source = Path(notice.source) if notice.source else (settings.corpus if settings else None)
+    return _sha256_file(source) if source and source.is_file() else ""
+
+
+def chunks_sha256(chunks: list[Chunk], fields: list[ChunkFields]) -> str:
+    # Captures chunking-rule and parser changes that leave the corpus bytes unchanged.
+    payload = [_chunk_record(c, f) for c, f in zip(chunks, fields)]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in _VERSIONED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+# --- chunk store ----------------------------------------------------------------------------------------
+
+
+def chunk_fields(notice: Notice, chunks: list[Chunk]) -> list[ChunkFields]:
+    by_ref = {t.ref: t for t in notice.tasks}
+    out = []
+    for c in chunks:
+        row = by_ref.get(c.ref) if c.kind == "task" else None
+        if row is None:
+            out.append(ChunkFields())
+        else:
+            out.append(ChunkFields(tuple(row.lead), tuple(row.support), row.category, row.deadline_date))
+    return out
+
+
+def _chunk_record(c: Chunk, f: ChunkFields) -> dict:
+    return {"ref": c.ref, "doc": c.doc, "kind": c.kind, "title": c.title, "text": c.text, "fields": f.to_dict()}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# --- build ----------------------------------------------------------------------------------------------
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk]) -> np.ndarray:
+    vectors = np.ascontiguousarray(encoder.encode_passages([c.text for c in chunks]), dtype=np.float32)
+    if vectors.shape != (len(chunks), encoder.dim):
+        raise IndexStoreError(f"编码结果维度异常: {vectors.shape}，应为 ({len(chunks)}, {encoder.dim})")
+    faiss.normalize_L2(vectors)  # the encoder already normalises; this makes IP == cosine regardless
+    return vectors
+
+
+def _save_bm25(directory: Path, tokens: list[list[str]]) -> None:
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    retriever.save(str(directory), show_progress=False)
+
+
+def _write_index_files(
+    directory: Path, notice: Notice, settings: Settings, encoder: EncoderLike, progress: bool, started: float
+) -> IndexManifest:
+    chunks = build_chunks(notice)
+    fields = chunk_fields(notice, chunks)
+    _say(progress, f"正在编码 {len(chunks)} 个片段（模型 {encoder.model_id}）…")
+    vectors = _encode_chunks(encoder, chunks)
+    index = faiss.IndexFlatIP(encoder.dim)
+    index.add(vectors)
+    faiss.write_index(index, str(directory / VECTORS))
+    _write_json(directory / CHUNKS, [_chunk_record(c, f) for c, f in zip(chunks, fields)])
+    _say(progress, "正在构建 BM25 索引…")
+    (directory / BM25_DIR).mkdir()
+    _save_bm25(directory / BM25_DIR, tokenize_many(c.text for c in chunks))
+
+    files = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        rel = path.relative_to(directory).as_posix()
+        files[rel] = {"sha256": _sha256_file(path), "bytes": path.stat().st_size}
+    manifest = IndexManifest(
+        format_version=FORMAT_VERSION,
+        corpus_sha256=corpus_sha256(notice, settings),
+        chunks_sha256=chunks_sha256(chunks, fields),
+        tokenizer_sha256=resources_fingerprint(),
+        doc_id=notice.meta.doc_id,
+        model_id=encoder.model_id,
+        dim=int(encoder.dim),
+        chunk_count=len(chunks),
+        packages=_package_versions(),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+        files=files,
+    )
+    _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
+    return manifest
+
+
+@contextlib.contextmanager
+def _build_lock(settings: Settings):
+    """Serialise builders of indexes in one parent directory: an advisory flock on the parent directory
+    itself, so no lock file is left lying around (the temp and aside dirs live there too)."""
+    parent = Path(settings.index_dir).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _swap_into_place(fresh: Path, target: Path) -> None:
+    """Replace `target` by `fresh`. A directory cannot be os.replace'd onto a non-empty one, so the old
+    index is first renamed aside; `_recover_interrupted_swap` restores it if we die between the renames."""
+    if not target.exists():
+        os.replace(fresh, target)
+        return
+    aside = target.parent / f".{target.name}.old-{os.getpid()}-{time.time_ns()}"
+    os.replace(target, aside)
+    try:
+        os.replace(fresh, target)
+    except BaseException:
+        os.replace(aside, target)
+        raise
+    _remove_path(aside)
+
+
+def _relax_permissions(directory: Path) -> None:
+    """mkdtemp makes the directory 0700; give the index the usual umask-based mode instead."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(directory, 0o777 & ~umask)
+
+
+def _remove_path(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _recover_interrupted_swap(target: Path) -> None:
+    """Call with the build lock held: put back an index renamed aside by a swap that never finished."""
+    if target.exists():
+        return
+    asides = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for aside in asides:
+        if (aside / MANIFEST).is_file():
+            with contextlib.suppress(OSError):
+                os.replace(aside, target)
+                return
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Call with the build lock held: any temp/aside dir now is a leftover of a crashed build."""
+    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
+        for path in target.parent.glob(pattern):
+            _remove_path(path)
+
+
+def build_index(settings: Settings, notice: Notice, encoder: EncoderLike, progress: bool = True) -> LoadedIndex:
+    """Build unconditionally (what `assistant index build --force` does) and swap it in atomically."""
+    target = Path(settings.index_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with _build_lock(settings):
+        _recover_interrupted_swap(target)
+        _remove_leftovers(target)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            _relax_permissions(fresh)
+            _write_index_files(fresh, notice, settings, encoder, progress, started)
+            _swap_into_place(fresh, target)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+    loaded = load_index(target)
+    _say(progress, f"索引已构建: {loaded.manifest.chunk_count} 个片段，用时 {loaded.manifest.build_seconds:.1f} 秒 → {target}")
+    return loaded
+
+
+# --- load -----------------------------------------------------------------------------------------------
+
+
+def read_manifest(index_dir: Path) -> IndexManifest:
+    path = Path(index_dir) / MANIFEST
+    if not path.is_file():
+        raise IndexMissingError(f"索引不存在（{index_dir}）")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"索引清单 manifest.json 已损坏（{exc.__class__.__name__}）") from exc
+    if not isinstance(data, dict):
+        raise IndexCorruptError("索引清单 manifest.json 已损坏（不是 JSON 对象）")
+    return IndexManifest.from_dict(data)
+
+
+def verify_files(index_dir: Path, manifest: IndexManifest) -> None:
+    """Size and sha256 of every file the manifest lists; catches truncation and bit rot before parsing."""
+    index_dir = Path(index_dir)
+    for required in (CHUNKS, VECTORS):
+        if required not in manifest.files:
+            raise IndexCorruptError(f"索引清单缺少文件 {required} 的记录")
+    for rel, info in manifest.files.items():
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise IndexCorruptError(f"索引清单含非法路径: {rel}")
+        path = index_dir / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"索引文件缺失: {rel}")
+        if path.stat().st_size != info.get("bytes"):
+            raise IndexCorruptError(f"索引文件不完整: {rel}（大小与清单不符）")
+        if _sha256_file(path) != info.get("sha256"):
+            raise IndexCorruptError(f"索引文件已损坏: {rel}（校验和不符）")
+
+
+def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
+    try:
+        records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
+        chunks = [Chunk(r["ref"], r["doc"], r["kind"], r["title"], r["text"]) for r in records]
+        fields = [ChunkFields.from_dict(r.get("fields") or {}) for r in records]
+        index = faiss.read_index(str(index_dir / VECTORS))
+        bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False)
+    except Exception as exc:  # faiss raises RuntimeError, bm25s/json ValueError/KeyError/OSError …
+        raise IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}: {str(exc)[:120]}）") from exc
+    n = len(chunks)
+    if n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != n:
+        raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")
+    return LoadedIndex(Path(index_dir), manifest, chunks, fields, index, bm25)
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Load and verify checksums; no freshness check (see load_or_build)."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    verify_files(index_dir, manifest)
+    return _load_verified(index_dir, manifest)
+
+
+def check_compatible(manifest: IndexManifest, encoder: EncoderLike) -> None:
+    """Raise IndexIncompatibleError when the query encoder differs from the one that built the index."""
+    if manifest.model_id != encoder.model_id or manifest.dim != int(encoder.dim):
+        raise IndexIncompatibleError(
+            f"索引由模型 {manifest.model_id}（{manifest.dim} 维）构建，当前模型为 {encoder.model_id}"
+            f"（{encoder.dim} 维），两者向量不可混用。请运行 `assistant index build --force` 重建索引。"
+        )
+
+
+def stale_reasons(manifest: IndexManifest, notice: Notice, encoder: EncoderLike, settings: Settings | None = None) -> list[str]:
+    """Why a (checksum-valid) index no longer matches corpus, chunking, tokenizer or model; [] if fresh."""
+    reasons = []
+    if manifest.format_version != FORMAT_VERSION:
+        reasons.append(f"索引格式版本 {manifest.format_version} 与当前版本 {FORMAT_VERSION} 不符")
+    current = corpus_sha256(notice, settings)
+    if manifest.corpus_sha256 != current:
+        reasons.append(f"语料已变更（sha256 {manifest.corpus_sha256[:12]} → {current[:12]}）")
+    if manifest.model_id != encoder.model_id or manifest.dim != int(encoder.dim):
+        reasons.append(f"嵌入模型已变更（{manifest.model_id} → {encoder.model_id}）")
+    if manifest.tokenizer_sha256 != resources_fingerprint():
+        reasons.append("分词词表（停用词/领域词/同义词）已变更")
+    if not reasons:
+        chunks = build_chunks(notice)
+        if manifest.chunks_sha256 != chunks_sha256(chunks, chunk_fields(notice, chunks)):
+            reasons.append("文本切分结果已变更")
+    return reasons
+
+
+def load_or_build(
+    settings: Settings,
+    notice: Notice,
+    encoder: EncoderLike,
+    progress: bool = True,
+    rebuild: bool = True,
+) -> LoadedIndex:
+    """Load the index if it is intact and fresh; otherwise rebuild it (rebuild=True) or raise (rebuild=False).
+
+    rebuild=False raises IndexIncompatibleError for a model mismatch, IndexStaleError for other staleness,
+    IndexMissingError / IndexCorruptError otherwise — each with a Chinese message naming the fix.
+    """
+    target = Path(settings.index_dir)
+    int(encoder.dim)  # load the model first: a model that cannot load is its own error, not a bad index
+    if not target.exists() and target.parent.is_dir():
+        with _build_lock(settings):
+            _recover_interrupted_swap(target)
+    try:
+        return _load_if_fresh(target, settings, notice, encoder, strict_model=not rebuild)
+    except IndexStoreError as exc:
+        if not rebuild:
+            if isinstance(exc, IndexIncompatibleError):
+                raise
+            raise type(exc)(f"{exc}。请运行 `assistant index build --force` 重建索引。") from exc
+        print(f"{exc}，正在重建索引…", file=sys.stderr, flush=True)
+        return build_index(settings, notice, encoder, progress=progress)
+
+
+def _load_if_fresh(
+    target: Path, settings: Settings, notice: Notice, encoder: EncoderLike, strict_model: bool
+) -> LoadedIndex:
+    try:
+        manifest = read_manifest(target)
+        verify_files(target, manifest)
+    except IndexStoreError:
+        raise
+    except Exception as exc:  # e.g. a permission error or a directory where a file should be
+        raise IndexCorruptError(f"索引无法读取（{exc.__class__.__name__}: {str(exc)[:120]}）") from exc
+    if strict_model:
+        check_compatible(manifest, encoder)
+    reasons = stale_reasons(manifest, notice, encoder, settings)
+    if reasons:
+        raise IndexStaleError("索引已过期：" + "；".join(reasons))
+    return _load_verified(target, manifest)
