@@ -238,7 +238,8 @@ class HybridSearcher:
         self.encoder = encoder
         self.index = index
         self.weights = (float(dense_weight), float(bm25_weight))
-        self._ref_to_id = {c.ref: i for i, c in enumerate(index.chunks)}
+        self._refs = [c.ref for c in index.chunks]
+        self._ref_to_id = {ref: i for i, ref in enumerate(self._refs)}
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -259,7 +260,7 @@ class HybridSearcher:
         if allowed is not None and len(allowed) == 0:
             return []
         depth = max(self.depth, k)
-        refs = [c.ref for c in self.index.chunks]
+        refs = self._refs
 
         dense_ids = dense_scores = bm25_ids = bm25_scores = None
         if mode in ("hybrid", "dense"):
