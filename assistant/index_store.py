@@ -34,6 +34,7 @@ import numpy as np
 
 from assistant.chunks import build_chunks
 from assistant.config import Settings
+from assistant.hashing import file_sha256
 from assistant.records import Chunk, Notice
 from assistant.zh_tokenize import resources_fingerprint, tokenize_many
 
@@ -174,19 +175,11 @@ class LoadedIndex:
 # --- hashing helpers ------------------------------------------------------------------------------------
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def corpus_sha256(notice: Notice, settings: Settings | None = None) -> str:
     if notice.sha256:
         return notice.sha256
     source = Path(notice.source) if notice.source else (settings.corpus if settings else None)
-    return _sha256_file(source) if source and source.is_file() else ""
+    return file_sha256(source) if source and source.is_file() else ""
 
 
 def chunks_sha256(chunks: list[Chunk], fields: list[ChunkFields]) -> str:
@@ -271,7 +264,7 @@ def _write_index_files(
     files = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         rel = path.relative_to(directory).as_posix()
-        files[rel] = {"sha256": _sha256_file(path), "bytes": path.stat().st_size}
+        files[rel] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
         corpus_sha256=corpus_sha256(notice, settings),
@@ -406,7 +399,7 @@ def verify_files(index_dir: Path, manifest: IndexManifest) -> None:
             raise IndexCorruptError(f"索引文件缺失: {rel}")
         if path.stat().st_size != info.get("bytes"):
             raise IndexCorruptError(f"索引文件不完整: {rel}（大小与清单不符）")
-        if _sha256_file(path) != info.get("sha256"):
+        if file_sha256(path) != info.get("sha256"):
             raise IndexCorruptError(f"索引文件已损坏: {rel}（校验和不符）")
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from .query_parse import PLAN_YEAR, ParsedQuestion
-from .records import Hit
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?")
 _COMPARISON = re.compile(r"(比|较|相比|对比|高于|低于|超过|同期|基础上|水平)\s*$")
@@ -61,25 +59,6 @@ def year_reason(text: str, parsed: ParsedQuestion) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Retrieval evidence for a free-text question."""
-
-    dense_top: float  # cosine of the best chunk
-    bm25_top: float  # BM25 score of the best chunk
-    agree: bool  # both rankers put the same chunk in their top 3
-    unknown_terms: tuple[str, ...]  # content words of the question found nowhere in the notice
-
-
-def weak_evidence(e: Evidence, dense_floor: float, bm25_floor: float) -> bool:
+def weak_evidence(dense_top: float | None, bm25_top: float | None, dense_floor: float, bm25_floor: float) -> bool:
     """Nothing close: semantically far from every chunk, or sharing almost no words with any."""
-    return e.dense_top < dense_floor or e.bm25_top < bm25_floor
-
-
-def top_scores(dense: list[Hit], bm25: list[Hit]) -> tuple[float, float, bool]:
-    dense_top = dense[0].score if dense else 0.0
-    bm25_top = bm25[0].score if bm25 else 0.0
-    agree = bool(dense and bm25) and (
-        dense[0].ref in {h.ref for h in bm25[:3]} or bm25[0].ref in {h.ref for h in dense[:3]}
-    )
-    return dense_top, bm25_top, agree
+    return (dense_top or 0.0) < dense_floor or (bm25_top or 0.0) < bm25_floor

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-from collections import OrderedDict
 
 from . import answer_writer as write
 from .citations import collect_citations
@@ -20,7 +19,7 @@ from .notice_parser import load_notice
 from .query_parse import AgencyCondition, ParsedQuestion, parse_question
 from .records import Answer, Hit, Notice
 from .quotes import answers_with_value, asked_value
-from .scope import Evidence, place_reason, request_reason, top_scores, weak_evidence, year_reason
+from .scope import place_reason, request_reason, weak_evidence, year_reason
 from .table_query import select_rows
 from .textutil import int_to_cn
 
@@ -32,50 +31,11 @@ _MEASURE_TOPIC = re.compile(r"措施|举措|政策|规定|要求")
 
 _WHEN_DONE = re.compile(r"(什么时候|何时|哪天|几月|啥时候|截止|期限|时限).{0,6}(完成|办完|到期|截止|落实|做完)|完成时限|截止(日期|时间)")
 
-# Retrieval-evidence floors for abstention: below both, nothing in the notice is close to the question.
+# Retrieval-evidence floors for abstention: below either, nothing in the notice is close to the question.
 # Measured on the gold set (eval/gold.jsonl): chit-chat scores dense ≈ 0.84 and BM25 ≈ 0, while the
 # answerable free-text questions all score BM25 ≥ 2.9 (their content words occur in the notice).
 DENSE_FLOOR = 0.85
 BM25_FLOOR = 1.5
-
-
-class _MemoEncoder:
-    """Caches the last query vectors: one question is searched by several rankers."""
-
-    def __init__(self, encoder, size: int = 64):
-        self._encoder = encoder
-        self._cache: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def __getattr__(self, name):
-        return getattr(self._encoder, name)
-
-    @property
-    def model_id(self) -> str:
-        return self._encoder.model_id
-
-    @property
-    def dim(self) -> int:
-        return self._encoder.dim
-
-    def encode_passages(self, texts):
-        return self._encoder.encode_passages(texts)
-
-    def encode_queries(self, texts):
-        if len(texts) != 1:
-            return self._encoder.encode_queries(texts)
-        key = texts[0]
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        vectors = self._encoder.encode_queries(texts)
-        with self._lock:
-            self._cache[key] = vectors
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return vectors
 
 
 class Assistant:
@@ -103,7 +63,7 @@ class Assistant:
                 from .encoder import Encoder
                 from .hybrid_search import HybridSearcher
 
-                encoder = _MemoEncoder(Encoder(self.settings, progress=self.progress))
+                encoder = Encoder(self.settings, progress=self.progress)
                 self._searcher = HybridSearcher(
                     self.settings, encoder=encoder, notice=self.notice, progress=self.progress
                 )
@@ -111,18 +71,6 @@ class Assistant:
 
     def warm_up(self) -> None:
         self.searcher.search("开办企业", k=1)
-
-    def _search(self, text: str, k: int = 10, filters=None) -> list[Hit]:
-        return self.searcher.search(text, k=k, filters=filters, mode="hybrid")
-
-    def _evidence(self, text: str) -> Evidence:
-        dense = self.searcher.search(text, k=3, mode="dense")
-        bm25 = self.searcher.search(text, k=3, mode="bm25")
-        dense_top, bm25_top, agree = top_scores(dense, bm25)
-        from .zh_tokenize import tokenize
-
-        unknown = tuple(t for t in tokenize(text) if len(t) >= 2 and t not in self._notice_text)
-        return Evidence(dense_top, bm25_top, agree, unknown)
 
     # -- the one entry point --------------------------------------------------------------------------
     def ask(self, question: str, lead: str | None = None, category: str | None = None) -> Answer:
@@ -132,8 +80,9 @@ class Assistant:
         text = clean.text
         parsed = parse_question(text, self.lexicon)
         parsed = self._with_ui_filters(parsed, lead, category)
-        hits = self._search(text, k=max(10, self.settings.top_k))
-        markdown, quotes, intent, abstained = self._route(text, parsed, hits)
+        result = self.searcher.search_detailed(text, k=max(10, self.settings.top_k))
+        hits = result.hits
+        markdown, quotes, intent, abstained = self._route(text, parsed, result)
         citations = collect_citations(markdown, self.notice, quotes)
         if not abstained and intent not in ("list", "count"):
             hits = self._answer_first(hits, [c.ref for c in citations])
@@ -160,8 +109,8 @@ class Assistant:
             parsed = replace(parsed, categories=parsed.categories + (category,))
         return parsed
 
-    def _route(self, text: str, parsed: ParsedQuestion, hits: list[Hit]):
-        notice = self.notice
+    def _route(self, text: str, parsed: ParsedQuestion, result):
+        notice, hits = self.notice, result.hits
         reason = (
             request_reason(text, self._notice_text)
             or place_reason(text, self._notice_text)
@@ -213,8 +162,7 @@ class Assistant:
         if not hits:
             md, quotes = write.write_abstain("", notice, text, [])
             return md, quotes, "abstain", True
-        evidence = self._evidence(text)
-        if weak_evidence(evidence, DENSE_FLOOR, BM25_FLOOR):
+        if weak_evidence(result.dense_top, result.bm25_top, DENSE_FLOOR, BM25_FLOOR):
             md, quotes = write.write_abstain("", notice, text, [])
             return md, quotes, "abstain", True
         kind = asked_value(text)
