@@ -105,14 +105,15 @@ class ParsedQuestion:
 
 def _role_near(text: str, mention: Mention, limit_left: int, limit_right: int) -> str | None:
     """The nearest role word after the mention (up to the next mention), else just before it."""
-    after = text[mention.end : limit_right]
-    best: tuple[int, str] | None = None
-    for word, role in _ROLE_WORDS:
-        pos = after.find(word)
-        if pos != -1 and pos <= 8 and (best is None or pos < best[0]):
-            best = (pos, role)
-    if best:
-        return best[1]
+    after = text[mention.end : limit_right][:10]
+    found = {role for word, role in _ROLE_WORDS if 0 <= after.find(word) <= 8}
+    if {"lead", "support"} <= found:
+        return "any"  # "牵头或配合", "牵头和配合"
+    for role in ("lead", "support"):  # "负责牵头" is lead: the specific word wins over 负责/参与
+        if role in found:
+            return role
+    if "any" in found:
+        return "any"
     before = text[limit_left : mention.start]
     # "牵头单位是税务局", "由税务局牵头": the role word may come first.
     for word, role in _ROLE_WORDS:
