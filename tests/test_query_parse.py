@@ -84,7 +84,8 @@ def test_numbers(lexicon, question, tasks, measures, chapters):
 @pytest.mark.parametrize(
     "question, counting",
     [("市场监管局牵头多少项？", True), ("获得电力有几项任务", True), ("税务局一共牵头几个任务", True),
-     ("开办企业几个工作日能办完？", False), ("有外线的供水工程多久办结？", False), ("开办企业包括几个事项", False)],
+     ("住建厅参与的任务（牵头或者配合都算）有多少？", True), ("税务局牵头的有多少个？", True),
+     ("纳税时间压缩到多少", False), ("开办企业几个工作日能办完？", False), ("有外线的供水工程多久办结？", False), ("开办企业包括几个事项", False)],
 )
 def test_counting(lexicon, question, counting):
     assert parse(question, lexicon).wants_count is counting
