@@ -66,7 +66,7 @@ def write_rows(parsed: ParsedQuestion, rows: list[TaskRow], counting: bool) -> W
         head = f"任务清单中{condition}的任务共 **{len(rows)} 项**，完整列出如下："
     lines = [head, "", "| 序号 | 目标：具体任务（节选） | 完成时限 | 牵头单位 |", "|---|---|---|---|"]
     lines += [_row_line(r) for r in rows]
-    lines += ["", "（依据：附件《任务清单》逐行筛选，点击引用可核对原文。）"]
+    lines += ["", "（依据：附件《任务清单》逐行筛选；每个引用标记对应清单中的一行，可逐行核对原文。）"]
     return "\n".join(lines), {r.ref: r.task for r in rows}
 
 
@@ -136,10 +136,14 @@ def unit_text(ref: str, notice: Notice) -> tuple[str, str]:
 
 
 def write_lookup(question: str, notice: Notice, primary: str, related: list[Hit], kind: str | None,
-                 max_related: int = 2) -> Written:
+                 max_related: int = 2, asks_deadline: bool = False) -> Written:
     text, source = unit_text(primary, notice)
     quote = best_quote(question, text, kind)
     lines = [f"“{quote}”{marker(primary)}", "", f"出处：{source}"]
+    row = notice.task(int(primary.split("-")[1])) if primary.startswith("task-") else None
+    if asks_deadline and row:
+        # "…什么时候完成": the row's 完成时限 is the answer; the quote says which task it is.
+        lines = [f"**完成时限：{row.deadline}**{marker(primary)}", "", f"任务内容：“{quote}”", "", f"出处：{source}"]
     quotes = {primary: quote}
     extra = []
     for hit in related:

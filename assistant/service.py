@@ -172,7 +172,8 @@ class Assistant:
             md, quotes = write.write_abstain(reason, notice, text, hits[:1])
             return md, quotes, "abstain", True
         related = [h for h in hits if h.ref != primary]
-        md, quotes = write.write_lookup(text, notice, primary, related, kind)
+        md, quotes = write.write_lookup(text, notice, primary, related, kind,
+                                        asks_deadline=bool(_WHEN_DONE.search(text)))
         return md, quotes, "lookup", False
 
     def _answering_unit(self, text: str, top: list[Hit], kind: str | None) -> str | None:
