@@ -106,14 +106,15 @@ class ParsedQuestion:
 def _role_near(text: str, mention: Mention, limit_left: int, limit_right: int) -> str | None:
     """The nearest role word after the mention (up to the next mention), else just before it."""
     after = text[mention.end : limit_right][:10]
-    found = {role for word, role in _ROLE_WORDS if 0 <= after.find(word) <= 8}
-    if {"lead", "support"} <= found:
-        return "any"  # "牵头或配合", "牵头和配合"
-    for role in ("lead", "support"):  # "负责牵头" is lead: the specific word wins over 负责/参与
-        if role in found:
-            return role
-    if "any" in found:
-        return "any"
+    found = sorted((after.find(w), len(w), role) for w, role in _ROLE_WORDS if 0 <= after.find(w) <= 8)
+    if found:
+        pos, length, role = found[0]
+        for other_pos, _, other_role in found[1:]:
+            if role == "any" and other_role != "any" and other_pos <= pos + length + 1:
+                return other_role  # "负责牵头" is lead
+            if role != "any" and other_role not in (role, "any") and other_pos <= pos + length + 2:
+                return "any"  # "牵头或配合", "牵头或者配合"
+        return role
     before = text[limit_left : mention.start]
     # "牵头单位是税务局", "由税务局牵头": the role word may come first.
     for word, role in _ROLE_WORDS:

@@ -114,3 +114,12 @@ def test_clean_question_errors():
     assert "过长" in clean_question("问" * 10_000).error
     assert clean_question(None).error
     assert clean_question("开办企业几个工作日能办完？").error is None
+
+
+@pytest.mark.parametrize(
+    "question, role",
+    [("住建厅参与的任务（牵头或者配合都算）有多少？", "any"), ("税务局牵头或者配合的任务", "any"),
+     ("税务局负责牵头的任务", "lead"), ("海关作为配合单位参与的任务", "support")],
+)
+def test_nearest_role_word_wins(lexicon, question, role):
+    assert parse(question, lexicon).agencies[0].role == role
