@@ -5,15 +5,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from .citations import marker
 from .query_parse import AgencyCondition, DeadlineCondition, ParsedQuestion
-from .quotes import best_quote, shorten
+from .quotes import best_quote, gives_value, shorten
 from .records import Chapter, Hit, Measure, Notice, TaskRow
 from .textutil import int_to_cn
 
 Written = tuple[str, dict[str, str]]
+_BROAD = re.compile(r"(讲|提|说|写)了?(什么|啥|哪些)|怎么说|主要内容|有(什么|哪些|啥)(措施|举措|要求|内容|规定|安排)")
 NOT_COVERED = "本通知未涉及该问题"
 
 
@@ -135,10 +137,30 @@ def unit_text(ref: str, notice: Notice) -> tuple[str, str]:
     return notice.preamble, "方案导语"
 
 
+def _quote_from(ref: str, question: str, notice: Notice, kind: str | None) -> str:
+    """A task row is quoted from its 具体任务 and a measure from its body; the 目标 or the measure title
+    (already in the source line) only when it alone carries the asked value."""
+    text, _ = unit_text(ref, notice)
+    if ref.startswith("measure-"):
+        # The title sentence is in the source line already; quote what the measure says.
+        measure = notice.measure(int(ref.split("-")[1]))
+        body = measure.text.removeprefix(measure.title + "。") or measure.text
+        if kind is None and _BROAD.search(question):
+            return body  # "…方案提了什么" wants the whole measure, not one clause of it
+        return best_quote(question, body, kind)
+    row = notice.task(int(ref.split("-")[1])) if ref.startswith("task-") else None
+    if row is None:
+        return best_quote(question, text, kind)
+    quote = best_quote(question, row.task, kind)
+    if kind and not gives_value(quote, kind) and gives_value(row.goal, kind):
+        return row.goal
+    return quote
+
+
 def write_lookup(question: str, notice: Notice, primary: str, related: list[Hit], kind: str | None,
                  max_related: int = 2, asks_deadline: bool = False) -> Written:
-    text, source = unit_text(primary, notice)
-    quote = best_quote(question, text, kind)
+    _, source = unit_text(primary, notice)
+    quote = _quote_from(primary, question, notice, kind)
     lines = [f"“{quote}”{marker(primary)}", "", f"出处：{source}"]
     row = notice.task(int(primary.split("-")[1])) if primary.startswith("task-") else None
     if asks_deadline and row:
@@ -154,8 +176,8 @@ def write_lookup(question: str, notice: Notice, primary: str, related: list[Hit]
         # Only closely related items: near the top of both rankings, not the long tail.
         if (hit.dense_rank or 99) > 5 or (hit.bm25_rank or 99) > 5:
             continue
-        other_text, other_source = unit_text(hit.ref, notice)
-        other_quote = best_quote(question, other_text, kind)
+        _, other_source = unit_text(hit.ref, notice)
+        other_quote = _quote_from(hit.ref, question, notice, kind)
         extra.append(f"- {marker(hit.ref)} {other_source}：“{shorten(other_quote, 90)}”")
         quotes[hit.ref] = other_quote
     if extra:
@@ -168,8 +190,8 @@ def write_abstain(reason: str, notice: Notice, question: str, nearest: list[Hit]
     quotes: dict[str, str] = {}
     if nearest:
         ref = nearest[0].ref
-        unit, source = unit_text(ref, notice)
-        quote = best_quote(question, unit)
+        _, source = unit_text(ref, notice)
+        quote = _quote_from(ref, question, notice, None)
         text += f"\n\n通知中最相近的内容（仅供参考）：{marker(ref)} {source}：“{shorten(quote, 90)}”"
         quotes[ref] = quote
     return text, quotes

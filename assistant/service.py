@@ -28,6 +28,7 @@ _META = re.compile(
     r"|什么时候(印发|发布|出台|发的|成文)|成文(日期|时间)|是否公开|公开发布|主送"
 )
 _MEASURE_TOPIC = re.compile(r"措施|举措|政策|规定|要求")
+_PROSE_CUE = re.compile(r"方案.{0,4}(怎么说|提了|提到|讲了|说了|有什么|有哪些|要求)|措施|举措")
 
 _WHEN_DONE = re.compile(r"(什么时候|何时|哪天|几月|啥时候|截止|期限|时限).{0,6}(完成|办完|到期|截止|落实|做完)|完成时限|截止(日期|时间)")
 
@@ -166,7 +167,7 @@ class Assistant:
             md, quotes = write.write_abstain("", notice, text, [])
             return md, quotes, "abstain", True
         kind = asked_value(text)
-        primary = self._answering_unit(text, hits[:3], kind)
+        primary = self._answering_unit(text, hits[:5], kind)
         if primary is None:
             reason = "通知没有给出这一数值，"
             md, quotes = write.write_abstain(reason, notice, text, hits[:1])
@@ -182,8 +183,13 @@ class Assistant:
             tasks = [h.ref for h in top if h.ref.startswith("task-")]
             return tasks[0] if tasks else top[0].ref
         if kind is None:
+            # "方案怎么说/提了什么措施" asks for the prose: a measure near the top answers it best.
+            if _PROSE_CUE.search(text):
+                measures = [h.ref for h in top if h.ref.startswith("measure-")]
+                if measures:
+                    return measures[0]
             return top[0].ref
-        for hit in top:
+        for hit in top[:3]:
             if answers_with_value(text, write.unit_text(hit.ref, self.notice)[0], kind):
                 return hit.ref
         return None
