@@ -181,6 +181,8 @@ def cmd_search(args) -> int:
     from .hybrid_search import HybridSearcher, SearchFilters
     from .index_store import IndexStoreError
 
+    if not args.query or not args.query.strip():
+        raise _user_error("检索内容为空，请输入要查询的问题，例如：assistant search \"出口退税要多久\"")
     filters = SearchFilters(
         lead=args.lead,
         support=args.support,
