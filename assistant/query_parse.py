@@ -29,7 +29,7 @@ _COUNT = re.compile(
     r"|任务[^，。？?]{0,20}?(有|共|一共|总共)多少|(多少|几)个\s*[?？!！]?\s*$"
 )
 _LIST = re.compile(
-    r"哪些|哪几|有什么|有啥|什么任务|啥任务|列出|列举|清单|所有|全部|都有|都要|都是|名单|汇总|分别"
+    r"哪些|哪几|有什么|有啥|什么任务|啥任务|列出|列举|清单|所有|全部|都有|都要|都是|名单|汇总"
     r"|列一下|列个|列表|一览|盘点|有哪|(类|方面|领域)的?(任务|工作)"
     r"|牵头(的|了)?(任务|工作|事项)|配合(的|了)?(任务|工作|事项)|负责(的|了)?(任务|工作|事项)|要做什么|干什么"
 )
@@ -105,8 +105,9 @@ class ParsedQuestion:
 
 def _role_near(text: str, mention: Mention, limit_left: int, limit_right: int) -> str | None:
     """The nearest role word after the mention (up to the next mention), else just before it."""
-    after = text[mention.end : limit_right][:10]
-    found = sorted((after.find(w), len(w), role) for w, role in _ROLE_WORDS if 0 <= after.find(w) <= 8)
+    # A role word belongs to the name it follows closely, within the same clause.
+    after = re.split(r"[，,。？?！!；;]", text[mention.end : limit_right], maxsplit=1)[0][:8]
+    found = sorted((after.find(w), len(w), role) for w, role in _ROLE_WORDS if 0 <= after.find(w) <= 5)
     if found:
         pos, length, role = found[0]
         for other_pos, _, other_role in found[1:]:
@@ -189,6 +190,7 @@ def _deadline(text: str) -> DeadlineCondition | None:
 def _with_operator(text, start, end, lo: date, hi: date, exact_day=False, by_default=False) -> DeadlineCondition:
     span = text[start:end]
     after, before = text[end:], text[:start]
+    after = re.sub(r"^\s*(\(含\)|含当日|含当天|含)", "", after)  # "10月31日（含）之前"
     if _BEFORE_AFTER.match(after) or _BEFORE_PREFIX.search(before) or by_default and not _AFTER.match(after):
         return DeadlineCondition(span, None, hi)
     if _AFTER.match(after):

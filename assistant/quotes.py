@@ -16,7 +16,7 @@ _ASKS = (
     ("rate", re.compile(r"率|比例|百分之|占比|比重|费率|利率|税率")),
     ("money", re.compile(r"多少钱|费用是多少|金额(是)?多少|(补贴|投资|贷|交|收|花)多少|多少元|多少亿|多少万")),
     ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
-    ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年)")),
+    ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年|分|倍|户|成)")),
 )
 _GIVES = {
     "rate": re.compile(r"\d[\d.]*\s*%|百分点|\d[\d.]*成"),
@@ -74,17 +74,28 @@ def score_passage(question: str, passage: str) -> float:
     return len(q & s) / math.sqrt(len(s) + 4)
 
 
-_RATE_HEAD = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:的)?(?:比例|比重|占比|费率|利率|税率|率)")
+_RATE_WORD = re.compile(r"比例|比重|占比|费率|利率|税率|率")
+_FUNCTION_CHARS = set("说是要里个这那就都也还会能的")
+
+
+def _rate_subject(question: str) -> list[str]:
+    """Two-character pieces of the words right before 率/比例 (缴费比例 → 缴费, 索赔金额的比例 → 索赔…金额).
+    Empty when no noun is attached ("方案里说比例"): then the subject is elsewhere and is not required."""
+    matches = list(_RATE_WORD.finditer(question))
+    if not matches:
+        return []
+    window = question[: matches[-1].start()].rstrip("的")[-4:]
+    if len(window) < 2 or set(window[-2:]) & _FUNCTION_CHARS or not all("\u4e00" <= c <= "\u9fff" for c in window[-2:]):
+        return []
+    return [window[i : i + 2] for i in range(len(window) - 1) if not set(window[i : i + 2]) & _FUNCTION_CHARS]
 
 
 def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2) -> bool:
     """Does some part of the text give the asked kind of value *and* talk about the question's subject?
 
-    For a rate the word before it must match too: 缴费比例 is not answered by 参保率达到92%.
+    For a rate the words before it must match too: 缴费比例 is not answered by 参保率达到92%.
     """
-    head = _RATE_HEAD.search(question[-40:]) if kind == "rate" else None
-    # Any two-character piece of the words before 率/比例 will do: 索赔金额的比例 ~ 占索赔额比例.
-    pieces = [head.group(1)[i : i + 2] for i in range(len(head.group(1)) - 1)] if head else []
+    pieces = _rate_subject(question) if kind == "rate" else []
     return any(
         gives_value(c, kind) and shared_bigrams(question, c) >= min_shared
         and (not pieces or any(p in c for p in pieces))

@@ -85,8 +85,13 @@ class Assistant:
         hits = result.hits
         markdown, quotes, intent, abstained = self._route(text, parsed, result)
         citations = collect_citations(markdown, self.notice, quotes)
-        if not abstained and intent not in ("list", "count"):
-            hits = self._answer_first(hits, [c.ref for c in citations])
+        if not abstained:
+            cited = [c.ref for c in citations]
+            if intent in ("list", "count"):
+                # A set has no order of its own: rank its rows by retrieval, the rest in table order.
+                rank = {h.ref: i for i, h in enumerate(hits)}
+                cited.sort(key=lambda ref: rank.get(ref, len(hits)))
+            hits = self._answer_first(hits, cited)
         return Answer(question=question, answer=markdown, citations=citations, hits=hits,
                       abstained=abstained, intent=intent)
 

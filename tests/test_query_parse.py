@@ -57,6 +57,7 @@ def test_agencies_and_roles(lexicon, question, expected):
         ("１１月３０日前完成的任务", None, date(2022, 11, 30)),
         ("拖到2023年才完成的任务", date(2023, 1, 1), date(2023, 12, 31)),
         ("10月份到期的任务", date(2022, 10, 1), date(2022, 10, 31)),
+        ("完成时限在2022年10月31日（含）之前的任务有哪些", None, date(2022, 10, 31)),
     ],
 )
 def test_deadlines(lexicon, question, start, end):
@@ -119,7 +120,13 @@ def test_clean_question_errors():
 @pytest.mark.parametrize(
     "question, role",
     [("住建厅参与的任务（牵头或者配合都算）有多少？", "any"), ("税务局牵头或者配合的任务", "any"),
-     ("税务局负责牵头的任务", "lead"), ("海关作为配合单位参与的任务", "support")],
+     ("税务局负责牵头的任务", "lead"), ("海关作为配合单位参与的任务", "support"),
+     ("涉及海关的任务都有哪些？牵头配合都算", "any")],
 )
 def test_nearest_role_word_wins(lexicon, question, role):
     assert parse(question, lexicon).agencies[0].role == role
+
+
+def test_several_values_is_not_a_list(lexicon):
+    parsed = parse("「銀稅互動」貸款投放目標金額與完成時限分別為何？", lexicon)
+    assert not parsed.wants_list
