@@ -8,7 +8,7 @@ import re
 _SENTENCE = re.compile(r"(?<=[。；;！？!?\n])")
 _CLAUSE = re.compile(r"(?<=[，,])")
 # Characters too common to show a match (有/无 stay: 有外线 vs 无外线 is the whole question).
-_STOP = set("的了吗呢吧啊是在和与及或要对把被给让从到就都也还能会可以什么怎么哪些如何多少几个请问一下")
+_STOP = set("的了吗呢吧啊是在和与或要对把被给让从到就都也还能会可以什么怎么哪些如何多少几个请问一下")
 _PUNCT = set("，。；：、“”（）()？?！!,.;:")
 
 # What kind of value a question asks for, and what a passage must contain to give it.

@@ -39,6 +39,29 @@ DENSE_FLOOR = 0.85
 BM25_FLOOR = 1.5
 
 
+def _ranking_for(intent: str, hits: list[Hit], cited: list[str]) -> list[Hit]:
+    """The ranking a reader sees. A lookup puts what the answer rests on first. A set answer decides which
+    task rows are relevant (its rows go before rows outside it) but not where measures rank."""
+    if intent in ("list", "count"):
+        cited_set = set(cited)
+        in_set_or_prose = [h.ref for h in hits if h.ref in cited_set or not h.ref.startswith("task-")]
+        missing = [ref for ref in cited if ref not in {h.ref for h in hits}]
+        outside = [h.ref for h in hits if h.ref.startswith("task-") and h.ref not in cited_set]
+        order = in_set_or_prose + missing + outside
+    else:
+        order = cited + [h.ref for h in hits if h.ref not in cited]
+    by_ref = {h.ref: h for h in hits}
+    # Each score is capped by the one above it, so the list stays non-increasing after reordering.
+    ranked: list[Hit] = []
+    previous = max((h.score for h in hits), default=0.0)
+    for ref in order:
+        old = by_ref.get(ref)
+        score = min(old.score, previous) if old else previous
+        previous = score
+        ranked.append(Hit(ref, score, old.dense_rank if old else None, old.bm25_rank if old else None))
+    return ranked
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, progress: bool = True) -> None:
         self.settings = settings or load_settings()
@@ -86,25 +109,9 @@ class Assistant:
         markdown, quotes, intent, abstained = self._route(text, parsed, result)
         citations = collect_citations(markdown, self.notice, quotes)
         if not abstained:
-            cited = [c.ref for c in citations]
-            if intent in ("list", "count"):
-                # A set has no order of its own: rank its rows by retrieval, the rest in table order.
-                rank = {h.ref: i for i, h in enumerate(hits)}
-                cited.sort(key=lambda ref: rank.get(ref, len(hits)))
-            hits = self._answer_first(hits, cited)
+            hits = _ranking_for(intent, hits, [c.ref for c in citations])
         return Answer(question=question, answer=markdown, citations=citations, hits=hits,
                       abstained=abstained, intent=intent)
-
-    def _answer_first(self, hits: list[Hit], cited: list[str]) -> list[Hit]:
-        """The ranking a reader sees: what the answer rests on first, then the rest of retrieval."""
-        by_ref = {h.ref: h for h in hits}
-        top = max((h.score for h in hits), default=0.0)
-        promoted = [
-            Hit(ref, top + (len(cited) - i) * 1e-4, by_ref[ref].dense_rank if ref in by_ref else None,
-                by_ref[ref].bm25_rank if ref in by_ref else None)
-            for i, ref in enumerate(cited)
-        ]
-        return promoted + [h for h in hits if h.ref not in cited]
 
     def _with_ui_filters(self, parsed: ParsedQuestion, lead: str | None, category: str | None) -> ParsedQuestion:
         from dataclasses import replace

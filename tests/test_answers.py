@@ -225,3 +225,16 @@ def test_no_false_abstention_on_answerable_gold_questions(bot):
     answerable = [g for g in gold if g["type"] != "abstain"]
     refused = [g["id"] for g in answerable if bot.ask(g["question"]).abstained]
     assert len(answerable) > 150 and refused == []
+
+
+@pytest.mark.parametrize("question", ["统计局负责哪些任务", "有外线的供水工程多久办结？", "市场监管局牵头多少项？"])
+def test_hits_rank_the_answer_first_and_scores_never_rise(bot, question):
+    answer = bot.ask(question)
+    scores = [h.score for h in answer.hits]
+    assert len(answer.hits) >= 10 and scores == sorted(scores, reverse=True)
+    cited = [c.ref for c in answer.citations]
+    tasks = [h.ref for h in answer.hits if h.ref.startswith("task-")]
+    if answer.intent in ("list", "count"):
+        assert tasks[: len(cited)] == [r for r in tasks if r in cited]  # the set's rows before other rows
+    else:
+        assert answer.hits[0].ref == cited[0]
