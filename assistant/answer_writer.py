@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .citations import marker
+from .citations import label, marker, record_of
 from .query_parse import AgencyCondition, DeadlineCondition, ParsedQuestion
 from .quotes import best_quote, gives_value, shorten
 from .records import Chapter, Hit, Measure, Notice, TaskRow
@@ -125,12 +125,13 @@ def write_meta(notice: Notice) -> Written:
 
 def unit_text(ref: str, notice: Notice) -> tuple[str, str]:
     """(text to quote from, one-line source description) for a retrieved chunk ref."""
-    kind, _, number = ref.partition("-")
-    if kind == "task" and (row := notice.task(int(number))):
-        source = f"任务清单第{row.number}项（{row.category}·{row.goal}；完成时限{row.deadline}；牵头单位：{'、'.join(row.lead)}）"
-        return f"{row.goal}\n{row.task}", source  # the goal is a quotable line of its own
-    if kind == "measure" and (m := notice.measure(int(number))):
-        return m.text, f"措施（{int_to_cn(m.number)}）{m.title}"
+    record = record_of(ref, notice)
+    if isinstance(record, TaskRow):
+        source = (f"任务清单第{record.number}项（{record.category}·{record.goal}；完成时限{record.deadline}；"
+                  f"牵头单位：{'、'.join(record.lead)}）")
+        return f"{record.goal}\n{record.task}", source  # the goal is a quotable line of its own
+    if isinstance(record, Measure):
+        return record.text, f"{label(ref)}{record.title}"
     if ref == "meta":
         meta = notice.meta
         return f"{meta.notice_title}，{meta.doc_number}，{meta.signed_date}成文，{meta.printed_date}印发。", "通知信息"
@@ -140,21 +141,19 @@ def unit_text(ref: str, notice: Notice) -> tuple[str, str]:
 def _quote_from(ref: str, question: str, notice: Notice, kind: str | None) -> str:
     """A task row is quoted from its 具体任务 and a measure from its body; the 目标 or the measure title
     (already in the source line) only when it alone carries the asked value."""
-    text, _ = unit_text(ref, notice)
-    if ref.startswith("measure-"):
+    record = record_of(ref, notice)
+    if isinstance(record, Measure):
         # The title sentence is in the source line already; quote what the measure says.
-        measure = notice.measure(int(ref.split("-")[1]))
-        body = measure.text.removeprefix(measure.title + "。") or measure.text
+        body = record.text.removeprefix(record.title + "。") or record.text
         if kind is None and _BROAD.search(question):
             return body  # "…方案提了什么" wants the whole measure, not one clause of it
         return best_quote(question, body, kind)
-    row = notice.task(int(ref.split("-")[1])) if ref.startswith("task-") else None
-    if row is None:
-        return best_quote(question, text, kind)
-    quote = best_quote(question, row.task, kind)
-    if kind and not gives_value(quote, kind) and gives_value(row.goal, kind):
-        return row.goal
-    return quote
+    if isinstance(record, TaskRow):
+        quote = best_quote(question, record.task, kind)
+        if kind and not gives_value(quote, kind) and gives_value(record.goal, kind):
+            return record.goal
+        return quote
+    return best_quote(question, unit_text(ref, notice)[0], kind)
 
 
 def write_lookup(question: str, notice: Notice, primary: str, related: list[Hit], kind: str | None,
@@ -162,8 +161,8 @@ def write_lookup(question: str, notice: Notice, primary: str, related: list[Hit]
     _, source = unit_text(primary, notice)
     quote = _quote_from(primary, question, notice, kind)
     lines = [f"“{quote}”{marker(primary)}", "", f"出处：{source}"]
-    row = notice.task(int(primary.split("-")[1])) if primary.startswith("task-") else None
-    if asks_deadline and row:
+    row = record_of(primary, notice)
+    if asks_deadline and isinstance(row, TaskRow):
         # "…什么时候完成": the row's 完成时限 is the answer; the quote says which task it is.
         lines = [f"**完成时限：{row.deadline}**{marker(primary)}", "", f"任务内容：“{quote}”", "", f"出处：{source}"]
     quotes = {primary: quote}

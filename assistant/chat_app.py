@@ -31,9 +31,9 @@ from typing import Any
 
 import gradio as gr
 
+from .citations import label, record_of
 from .feedback import append_feedback, make_record
 from .records import Answer, Citation, Measure, Notice, TaskRow
-from .textutil import int_to_cn
 
 ALL = "全部"
 TITLE = "政策问答助手 · 2022年广西优化营商环境行动方案"
@@ -104,12 +104,7 @@ def _filter_value(value: Any) -> str | None:
 
 
 def citation_label(c: Citation) -> str:
-    kind, _, number = c.ref.partition("-")
-    if kind == "task":
-        return f"任务{number}"
-    if kind == "measure" and number.isdigit():
-        return f"措施（{int_to_cn(int(number))}）"
-    return c.title or c.ref
+    return label(c.ref) if c.ref.startswith(("task-", "measure-")) else c.title or c.ref
 
 
 def citations_footer(citations: list[Citation]) -> str:
@@ -194,7 +189,7 @@ def task_table_html(rows: list[tuple[TaskRow, str]]) -> str:
 
 
 def measure_html(measure: Measure, quote: str) -> str:
-    title = f"措施（{int_to_cn(measure.number)}）{html.escape(measure.title)}"
+    title = f"{label(measure.ref)}{html.escape(measure.title)}"
     return (
         f'<div class="measure" id="measure-{measure.number}"><div class="measure-title">{title}</div>'
         f"<div>{highlight(measure.text, quote)}</div></div>"
@@ -212,11 +207,11 @@ def sources_html(notice: Notice, answer: Answer | None) -> str:
     measures: list[str] = []
     others: list[str] = []
     for c in answer.citations:
-        kind, _, number = c.ref.partition("-")
-        if kind == "task" and number.isdigit() and (row := notice.task(int(number))):
-            tasks.append((row, c.quote))
-        elif kind == "measure" and number.isdigit() and (m := notice.measure(int(number))):
-            measures.append(measure_html(m, c.quote))
+        record = record_of(c.ref, notice)
+        if isinstance(record, TaskRow):
+            tasks.append((record, c.quote))
+        elif isinstance(record, Measure):
+            measures.append(measure_html(record, c.quote))
         else:
             others.append(
                 f'<div class="measure"><div class="measure-title">{html.escape(c.title or c.ref)}</div>'

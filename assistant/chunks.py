@@ -6,24 +6,12 @@ the dense encoder and BM25 both see one chunk at a time, and the answer layer qu
 
 from __future__ import annotations
 
+from assistant.citations import label
 from assistant.records import Chunk, Measure, Notice, TaskRow
-
-_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_numeral(n: int) -> str:
-    """1..99 as written in the notice's headings: 3 -> 三, 10 -> 十, 32 -> 三十二, 40 -> 四十."""
-    if not 0 < n < 100:
-        raise ValueError(f"序号超出范围: {n}")
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _DIGITS[ones]
-    head = "十" if tens == 1 else _DIGITS[tens] + "十"
-    return head + (_DIGITS[ones] if ones else "")
-
+from assistant.textutil import int_to_cn
 
 def measure_title(measure: Measure) -> str:
-    return f"措施（{chinese_numeral(measure.number)}）{measure.title}"
+    return f"{label(measure.ref)}{measure.title}"
 
 
 def _join(names: tuple[str, ...], raw: str) -> str:
@@ -56,7 +44,7 @@ def task_chunk(notice: Notice, row: TaskRow) -> Chunk:
 
 def measure_chunk(notice: Notice, measure: Measure) -> Chunk:
     chapter = notice.chapter(measure.chapter)
-    chapter_label = f"{chinese_numeral(measure.chapter)}、{chapter.title}" if chapter else ""
+    chapter_label = f"{int_to_cn(measure.chapter)}、{chapter.title}" if chapter else ""
     title = measure_title(measure)
     body = measure.text
     if body.startswith(measure.title):  # the parser keeps the lead phrase as the first sentence

@@ -8,21 +8,36 @@ from __future__ import annotations
 
 import re
 
-from .records import Citation, Notice
+from .records import Citation, Measure, Notice, TaskRow
 from .textutil import cn_to_int, int_to_cn
 
 _MARKER = re.compile(r"\[(任务(\d{1,3})|措施（([一二三四五六七八九十]+)）|通知信息|方案导语)\]")
 
 
-def marker(ref: str) -> str:
+def label(ref: str) -> str:
+    """How a person names a ref: 任务70, 措施（三十二）, 通知信息, 方案导语."""
     kind, _, number = ref.partition("-")
     if kind == "task":
-        return f"[任务{number}]"
+        return f"任务{int(number)}"
     if kind == "measure":
-        return f"[措施（{int_to_cn(int(number))}）]"
-    if ref == "meta":
-        return "[通知信息]"
-    return "[方案导语]"
+        return f"措施（{int_to_cn(int(number))}）"
+    return "通知信息" if ref == "meta" else "方案导语"
+
+
+def marker(ref: str) -> str:
+    return f"[{label(ref)}]"
+
+
+def record_of(ref: str, notice: Notice) -> TaskRow | Measure | None:
+    """The task row or measure a ref names (None for meta, preamble or an unknown number)."""
+    kind, _, number = ref.partition("-")
+    if not number.isdigit():
+        return None
+    if kind == "task":
+        return notice.task(int(number))
+    if kind == "measure":
+        return notice.measure(int(number))
+    return None
 
 
 def refs_in(markdown: str) -> list[str]:
@@ -41,22 +56,22 @@ def refs_in(markdown: str) -> list[str]:
 
 
 def title_of(ref: str, notice: Notice) -> str:
-    kind, _, number = ref.partition("-")
-    if kind == "task" and (row := notice.task(int(number))):
-        return f"任务{row.number} {row.category}·{row.goal}"
-    if kind == "measure" and (m := notice.measure(int(number))):
-        return f"措施（{int_to_cn(m.number)}）{m.title}"
+    record = record_of(ref, notice)
+    if isinstance(record, TaskRow):
+        return f"{label(ref)} {record.category}·{record.goal}"
+    if isinstance(record, Measure):
+        return f"{label(ref)}{record.title}"
     if ref == "meta":
         return f"《{notice.meta.title}》通知信息"
     return f"《{notice.meta.title}》导语"
 
 
 def default_quote(ref: str, notice: Notice) -> str:
-    kind, _, number = ref.partition("-")
-    if kind == "task" and (row := notice.task(int(number))):
-        return row.task
-    if kind == "measure" and (m := notice.measure(int(number))):
-        return m.text
+    record = record_of(ref, notice)
+    if isinstance(record, TaskRow):
+        return record.task
+    if isinstance(record, Measure):
+        return record.text
     if ref == "meta":
         meta = notice.meta
         return f"{meta.notice_title}（{meta.doc_number}），{meta.signed_date}，{meta.release_note}"

@@ -15,6 +15,7 @@ from typing import Literal, NamedTuple
 import faiss
 import numpy as np
 
+from assistant.agencies import short_name
 from assistant.config import Settings
 from assistant.index_store import ChunkFields, EncoderLike, LoadedIndex, check_compatible, load_or_build
 from assistant.records import Chunk, Hit, Notice
@@ -46,17 +47,10 @@ class SearchFilters:
         )
 
 
-_AGENCY_PREFIXES = ("广西壮族自治区", "广西", "自治区")
-
-
 @lru_cache(maxsize=256)
 def _agency_needles(name: str) -> tuple[str, ...]:
-    base = normalize(name.strip())
-    needles = {base}
-    for prefix in _AGENCY_PREFIXES:
-        if base.startswith(prefix) and len(base) - len(prefix) >= 2:
-            needles.add(base[len(prefix):])
-            break
+    base = normalize(name.strip()).removeprefix("广西壮族")  # 广西壮族自治区X → 自治区X
+    needles = {base, short_name(base)}
     for needle in list(needles):
         needles.update(synonyms().get(needle, ()))
     return tuple(sorted(needles))

@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from assistant.chunks import build_chunks, chinese_numeral
+from assistant.chunks import build_chunks
+from assistant.textutil import int_to_cn
 from assistant.config import load_settings
 from assistant.hybrid_search import (
     SearchFilters,
@@ -37,7 +38,7 @@ def chunks(notice):
 
 
 def test_chinese_numerals():
-    assert [chinese_numeral(n) for n in (1, 9, 10, 11, 20, 32, 40, 41)] == [
+    assert [int_to_cn(n) for n in (1, 9, 10, 11, 20, 32, 40, 41)] == [
         "一", "九", "十", "十一", "二十", "三十二", "四十", "四十一",
     ]
 
