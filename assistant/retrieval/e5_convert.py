@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .hashing import file_sha256
+from assistant.hashing import file_sha256
 
 MODEL_DIRNAME = "multilingual-e5-small-st"
 SOURCE_FILENAME = "e5-small-q4.bin"

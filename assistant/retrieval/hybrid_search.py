@@ -15,11 +15,12 @@ from typing import Literal, NamedTuple
 import faiss
 import numpy as np
 
-from assistant.agencies import short_name
 from assistant.config import Settings
-from assistant.index_store import ChunkFields, EncoderLike, LoadedIndex, check_compatible, load_or_build
-from assistant.records import Chunk, Hit, Notice
-from assistant.zh_tokenize import normalize, synonyms, tokenize_query_parts
+from assistant.ingest.agencies import short_name
+from assistant.records import Chunk, Document, Hit
+from assistant.retrieval.index_store import (ChunkFields, EncoderLike, LoadedIndex, VectorCache, check_compatible,
+                                             load_or_build)
+from assistant.retrieval.zh_tokenize import normalize, synonyms, tokenize_query_parts
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -40,11 +41,16 @@ class SearchFilters:
     category: str | None = None
     deadline_from: date | None = None  # inclusive
     deadline_to: date | None = None  # inclusive
+    docs: frozenset[str] | None = None  # only these documents (a question's scope); any unit kind
 
     def is_empty(self) -> bool:
         return not any(
             (self.lead, self.support, self.agency, self.category, self.deadline_from, self.deadline_to)
-        )
+        ) and self.docs is None
+
+    @property
+    def rows_only(self) -> bool:
+        return any((self.lead, self.support, self.agency, self.category, self.deadline_from, self.deadline_to))
 
 
 @lru_cache(maxsize=256)
@@ -62,6 +68,8 @@ def agency_matches(wanted: str, names: Sequence[str]) -> bool:
 
 
 def fields_match(f: ChunkFields, filters: SearchFilters) -> bool:
+    if not filters.rows_only:
+        return True
     if f.category is None:  # not a task row
         return False
     if filters.lead and not agency_matches(filters.lead, f.lead):
@@ -84,11 +92,12 @@ def fields_match(f: ChunkFields, filters: SearchFilters) -> bool:
     return True
 
 
-def allowed_ids(fields: Sequence[ChunkFields], filters: SearchFilters | None) -> np.ndarray | None:
+def allowed_ids(chunks: Sequence[Chunk], fields: Sequence[ChunkFields], filters: SearchFilters | None) -> np.ndarray | None:
     """Chunk ids passing the filters, or None meaning 'everything'."""
     if filters is None or filters.is_empty():
         return None
-    return np.array([i for i, f in enumerate(fields) if fields_match(f, filters)], dtype=np.int64)
+    return np.array([i for i, (c, f) in enumerate(zip(chunks, fields))
+                     if (filters.docs is None or c.doc in filters.docs) and fields_match(f, filters)], dtype=np.int64)
 
 
 # --- fusion ---------------------------------------------------------------------------------------------
@@ -218,7 +227,8 @@ class HybridSearcher:
         *,
         encoder: EncoderLike | None = None,
         index: LoadedIndex | None = None,
-        notice: Notice | None = None,
+        docs: list[Document] | None = None,
+        cache: VectorCache | None = None,
         progress: bool = False,
         rebuild: bool = True,
         dense_weight: float = 1.0,
@@ -226,29 +236,30 @@ class HybridSearcher:
     ) -> None:
         self.settings = settings
         if encoder is None:
-            from assistant.encoder import Encoder  # heavy import: only when the caller gave none
+            from assistant.retrieval.encoder import Encoder  # heavy import: only when the caller gave none
 
             encoder = Encoder(settings, progress=progress)
         if index is None:
-            if notice is None:
-                from assistant.notice_parser import load_notice
-
-                notice = load_notice(settings)
-            index = load_or_build(settings, notice, encoder, progress=progress, rebuild=rebuild)
+            if docs is None:
+                raise ValueError("HybridSearcher needs the library's documents or a loaded index")
+            index = load_or_build(settings, docs, encoder, cache, progress=progress, rebuild=rebuild)
         else:
             check_compatible(index.manifest, encoder)
         self.encoder = encoder
         self.index = index
         self.weights = (float(dense_weight), float(bm25_weight))
-        self._refs = [c.ref for c in index.chunks]
-        self._ref_to_id = {ref: i for i, ref in enumerate(self._refs)}
+        self._keys = [c.key for c in index.chunks]
+        self._key_to_id = {key: i for i, key in enumerate(self._keys)}
 
     @property
     def chunks(self) -> list[Chunk]:
         return self.index.chunks
 
-    def chunk(self, ref: str) -> Chunk | None:
-        i = self._ref_to_id.get(ref)
+    def chunk(self, ref: str, doc: str | None = None) -> Chunk | None:
+        if doc is None:
+            found = [c for c in self.index.chunks if c.ref == ref]
+            return found[0] if found else None
+        i = self._key_to_id.get((doc, ref))
         return None if i is None else self.index.chunks[i]
 
     def search(
@@ -265,11 +276,11 @@ class HybridSearcher:
             raise ValueError(f"未知的检索模式: {mode}（可选 hybrid、dense、bm25）")
         if k <= 0 or not query or not query.strip():
             return SearchResult([], None, None)
-        allowed = allowed_ids(self.index.fields, filters)
+        allowed = allowed_ids(self.index.chunks, self.index.fields, filters)
         if allowed is not None and len(allowed) == 0:
             return SearchResult([], None, None)
         depth = max(self.depth, k)
-        refs = self._refs
+        keys = self._keys
 
         dense_ids = dense_scores = bm25_ids = bm25_scores = None
         if mode in ("hybrid", "dense"):
@@ -285,13 +296,13 @@ class HybridSearcher:
         bm25_top = float(bm25_scores[0]) if bm25_scores is not None and len(bm25_scores) else None
         if mode == "dense":
             hits = [
-                Hit(refs[i], float(s), dense_rank=r, bm25_rank=None)
+                Hit(keys[i][1], float(s), dense_rank=r, bm25_rank=None, doc=keys[i][0])
                 for r, (i, s) in enumerate(zip(dense_ids[:k], dense_scores[:k]), start=1)
             ]
             return SearchResult(hits, dense_top, bm25_top)
         if mode == "bm25":
             hits = [
-                Hit(refs[i], float(s), dense_rank=None, bm25_rank=r)
+                Hit(keys[i][1], float(s), dense_rank=None, bm25_rank=r, doc=keys[i][0])
                 for r, (i, s) in enumerate(zip(bm25_ids[:k], bm25_scores[:k]), start=1)
             ]
             return SearchResult(hits, dense_top, bm25_top)
@@ -307,7 +318,8 @@ class HybridSearcher:
             tie_break=normalized_score_sum([(dense_ids, dense_scores, None), (bm25_ids, bm25_scores, 0.0)]),
         )
         hits = [
-            Hit(refs[doc], float(score), dense_rank=dense_rank.get(doc), bm25_rank=bm25_rank.get(doc))
+            Hit(keys[doc][1], float(score), dense_rank=dense_rank.get(doc), bm25_rank=bm25_rank.get(doc),
+                doc=keys[doc][0])
             for doc, score in fused[:k]
         ]
         return SearchResult(hits, dense_top, bm25_top)

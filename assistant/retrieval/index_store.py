@@ -1,12 +1,16 @@
-"""Build, persist and load the retrieval index under settings.index_dir.
+"""Build, persist and load the search index of the library under settings.index_dir/search.
 
 Layout (all written into a temp sibling directory, then swapped in with os.replace):
-    manifest.json    format version, corpus/chunk/tokenizer hashes, model id, dim, versions, file checksums
+    manifest.json    format version, chunk/tokenizer hashes, documents, model id, dim, versions, file checksums
     chunks.json      the chunk store plus the task fields that search filters need
     vectors.faiss    FAISS IndexFlatIP over L2-normalised passage vectors (inner product = cosine)
     bm25/            bm25s index over zh_tokenize tokens
 
-`load_or_build` never leaves the caller without an index: missing, stale (corpus, model, chunking or
+Vectors come from the library's embedding cache (keyed by model and chunk text), so adding or removing a
+document encodes only the chunks that are new; the FAISS and BM25 files are then rewritten, which takes
+well under a second for a few thousand chunks.
+
+`load_or_build` never leaves the caller without an index: missing, stale (documents, model, chunking or
 tokenizer changed) and corrupt (checksum mismatch, truncated or unreadable file) all lead to a rebuild with
 a Chinese message on stderr. With rebuild=False the same conditions raise typed IndexStoreError subclasses.
 """
@@ -32,13 +36,14 @@ import bm25s
 import faiss
 import numpy as np
 
-from assistant.chunks import build_chunks
 from assistant.config import Settings
 from assistant.hashing import file_sha256
-from assistant.records import Chunk, Notice
-from assistant.zh_tokenize import resources_fingerprint, tokenize_many
+from assistant.records import Chunk, Document
+from assistant.retrieval.chunks import CHUNKER_VERSION, library_chunks
+from assistant.retrieval.zh_tokenize import resources_fingerprint, tokenize_many
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SEARCH_DIR = "search"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.json"
 VECTORS = "vectors.faiss"
@@ -116,16 +121,16 @@ class ChunkFields:
 @dataclass(frozen=True)
 class IndexManifest:
     format_version: int
-    corpus_sha256: str
     chunks_sha256: str
     tokenizer_sha256: str
-    doc_id: str
+    docs: dict[str, str]  # document id → sha256 of its source file
     model_id: str
     dim: int
     chunk_count: int
     packages: dict[str, str | None]
     built_at: str
     build_seconds: float
+    encoded: int = 0  # chunks embedded by this build (the others came from the cache)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # relpath -> {"sha256", "bytes"}
 
     def to_dict(self) -> dict:
@@ -136,21 +141,21 @@ class IndexManifest:
         try:
             return cls(
                 format_version=int(d["format_version"]),
-                corpus_sha256=str(d["corpus_sha256"]),
                 chunks_sha256=str(d["chunks_sha256"]),
                 tokenizer_sha256=str(d["tokenizer_sha256"]),
-                doc_id=str(d["doc_id"]),
+                docs={str(k): str(v) for k, v in dict(d["docs"]).items()},
                 model_id=str(d["model_id"]),
                 dim=int(d["dim"]),
                 chunk_count=int(d["chunk_count"]),
                 packages=dict(d.get("packages") or {}),
                 built_at=str(d["built_at"]),
                 build_seconds=float(d.get("build_seconds", 0.0)),
+                encoded=int(d.get("encoded", 0)),
                 files={str(rel): {"sha256": str(info["sha256"]), "bytes": int(info["bytes"])}
                        for rel, info in dict(d["files"]).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise IndexCorruptError(f"索引清单 manifest.json 字段缺失或格式错误（{exc!r}）") from exc
+            raise IndexCorruptError(f"索引清单 manifest.json 字段缺失或格式错误（{type(exc).__name__}）") from exc
 
 
 @dataclass
@@ -165,27 +170,22 @@ class LoadedIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def chunk(self, ref: str) -> Chunk | None:
-        for c in self.chunks:
-            if c.ref == ref:
-                return c
-        return None
-
 
 # --- hashing helpers ------------------------------------------------------------------------------------
 
 
-def corpus_sha256(notice: Notice, settings: Settings | None = None) -> str:
-    if notice.sha256:
-        return notice.sha256
-    source = Path(notice.source) if notice.source else (settings.corpus if settings else None)
-    return file_sha256(source) if source and source.is_file() else ""
+def search_dir(settings: Settings) -> Path:
+    return Path(settings.index_dir) / SEARCH_DIR
 
 
 def chunks_sha256(chunks: list[Chunk], fields: list[ChunkFields]) -> str:
-    # Captures chunking-rule and parser changes that leave the corpus bytes unchanged.
-    payload = [_chunk_record(c, f) for c, f in zip(chunks, fields)]
+    # Captures document, parser and chunking changes alike.
+    payload = [CHUNKER_VERSION] + [_chunk_record(c, f) for c, f in zip(chunks, fields)]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _package_versions() -> dict[str, str | None]:
@@ -201,20 +201,20 @@ def _package_versions() -> dict[str, str | None]:
 # --- chunk store ----------------------------------------------------------------------------------------
 
 
-def chunk_fields(notice: Notice, chunks: list[Chunk]) -> list[ChunkFields]:
-    by_ref = {t.ref: t for t in notice.tasks}
+def chunk_fields(docs: list[Document], chunks: list[Chunk]) -> list[ChunkFields]:
+    units = {(d.doc, u.ref): u for d in docs for u in d.units}
     out = []
     for c in chunks:
-        row = by_ref.get(c.ref) if c.kind == "task" else None
-        if row is None:
+        u = units.get((c.doc, c.ref))
+        if u is None or not (u.kind == "task" or u.lead or u.support):
             out.append(ChunkFields())
         else:
-            out.append(ChunkFields(tuple(row.lead), tuple(row.support), row.category, row.deadline_date))
+            out.append(ChunkFields(tuple(u.lead), tuple(u.support), u.category or "", u.deadline_date))
     return out
 
 
 def _chunk_record(c: Chunk, f: ChunkFields) -> dict:
-    return {"ref": c.ref, "doc": c.doc, "kind": c.kind, "title": c.title, "text": c.text, "fields": f.to_dict()}
+    return {"doc": c.doc, "ref": c.ref, "kind": c.kind, "title": c.title, "text": c.text, "fields": f.to_dict()}
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -232,32 +232,62 @@ def _say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk]) -> np.ndarray:
-    vectors = np.ascontiguousarray(encoder.encode_passages([c.text for c in chunks]), dtype=np.float32)
-    if vectors.shape != (len(chunks), encoder.dim):
+class VectorCache(Protocol):
+    """Where built vectors are kept between builds (the library's database)."""
+
+    def cached_vectors(self, model: str, text_shas: list[str]) -> dict[str, np.ndarray]: ...
+
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+
+def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache | None,
+                   progress: bool) -> tuple[np.ndarray, int]:
+    """Vectors for every chunk: cached ones reused, the rest encoded (and cached). Returns (vectors, encoded)."""
+    shas = [text_sha(c.text) for c in chunks]
+    known = cache.cached_vectors(encoder.model_id, shas) if cache is not None else {}
+    missing = list(dict.fromkeys(sha for sha in shas if sha not in known))
+    if missing:
+        texts = {sha: c.text for sha, c in zip(shas, chunks)}
+        _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
+        fresh: dict[str, np.ndarray] = {}
+        batch = 64
+        steps = range(0, len(missing), batch)
+        if progress and len(missing) > batch:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc="编码", unit="批", file=sys.stderr)
+        for start in steps:
+            part = missing[start:start + batch]
+            vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
+            fresh.update(zip(part, vectors))
+        if cache is not None:
+            cache.cache_vectors(encoder.model_id, fresh)
+        known = {**known, **fresh}
+    if not chunks:
+        return np.zeros((0, encoder.dim), dtype=np.float32), 0
+    vectors = np.ascontiguousarray(np.stack([known[s] for s in shas]), dtype=np.float32)
+    if vectors.shape[1] != encoder.dim:
         raise IndexStoreError(f"编码结果维度异常: {vectors.shape}，应为 ({len(chunks)}, {encoder.dim})")
     faiss.normalize_L2(vectors)  # the encoder already normalises; this makes IP == cosine regardless
-    return vectors
+    return vectors, len(missing)
 
 
 def _save_bm25(directory: Path, tokens: list[list[str]]) -> None:
     retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
+    # bm25s cannot index an empty corpus; one empty document keeps the files valid for an empty library.
+    retriever.index(tokens or [[""]], show_progress=False)
     retriever.save(str(directory), show_progress=False)
 
 
-def _write_index_files(
-    directory: Path, notice: Notice, settings: Settings, encoder: EncoderLike, progress: bool, started: float
-) -> IndexManifest:
-    chunks = build_chunks(notice)
-    fields = chunk_fields(notice, chunks)
-    _say(progress, f"正在编码 {len(chunks)} 个片段（模型 {encoder.model_id}）…")
-    vectors = _encode_chunks(encoder, chunks)
+def _write_index_files(directory: Path, docs: list[Document], encoder: EncoderLike, cache: VectorCache | None,
+                       progress: bool, started: float) -> IndexManifest:
+    chunks = library_chunks(docs)
+    fields = chunk_fields(docs, chunks)
+    vectors, encoded = _encode_chunks(encoder, chunks, cache, progress)
     index = faiss.IndexFlatIP(encoder.dim)
     index.add(vectors)
     faiss.write_index(index, str(directory / VECTORS))
     _write_json(directory / CHUNKS, [_chunk_record(c, f) for c, f in zip(chunks, fields)])
-    _say(progress, "正在构建 BM25 索引…")
     (directory / BM25_DIR).mkdir()
     _save_bm25(directory / BM25_DIR, tokenize_many(c.text for c in chunks))
 
@@ -267,16 +297,16 @@ def _write_index_files(
         files[rel] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
-        corpus_sha256=corpus_sha256(notice, settings),
         chunks_sha256=chunks_sha256(chunks, fields),
         tokenizer_sha256=resources_fingerprint(),
-        doc_id=notice.meta.doc_id,
+        docs={d.doc: d.sha256 for d in docs},
         model_id=encoder.model_id,
         dim=int(encoder.dim),
         chunk_count=len(chunks),
         packages=_package_versions(),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
+        encoded=encoded,
         files=files,
     )
     _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
@@ -287,7 +317,7 @@ def _write_index_files(
 def _build_lock(settings: Settings):
     """Serialise builders of indexes in one parent directory: an advisory flock on the parent directory
     itself, so no lock file is left lying around (the temp and aside dirs live there too)."""
-    parent = Path(settings.index_dir).parent
+    parent = search_dir(settings).parent
     parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(parent, os.O_RDONLY)
     try:
@@ -348,24 +378,30 @@ def _remove_leftovers(target: Path) -> None:
             _remove_path(path)
 
 
-def build_index(settings: Settings, notice: Notice, encoder: EncoderLike, progress: bool = True) -> LoadedIndex:
+def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, cache: VectorCache | None = None,
+                progress: bool = True) -> LoadedIndex:
     """Build unconditionally (what `assistant index build --force` does) and swap it in atomically."""
-    target = Path(settings.index_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = search_dir(settings)
     started = time.perf_counter()
-    with _build_lock(settings):
-        _recover_interrupted_swap(target)
-        _remove_leftovers(target)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        try:
-            _relax_permissions(fresh)
-            _write_index_files(fresh, notice, settings, encoder, progress, started)
-            _swap_into_place(fresh, target)
-        except BaseException:
-            shutil.rmtree(fresh, ignore_errors=True)
-            raise
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _build_lock(settings):
+            _recover_interrupted_swap(target)
+            _remove_leftovers(target)
+            fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+            try:
+                _relax_permissions(fresh)
+                _write_index_files(fresh, docs, encoder, cache, progress, started)
+                _swap_into_place(fresh, target)
+            except BaseException:
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
+    except PermissionError as exc:
+        raise IndexStoreError(f"索引目录不可写（{target.parent}）：{exc.strerror}。请检查权限，"
+                              "或用 ASSISTANT_INDEX_DIR 指定一个可写的目录") from None
     loaded = load_index(target)
-    _say(progress, f"索引已构建: {loaded.manifest.chunk_count} 个片段，用时 {loaded.manifest.build_seconds:.1f} 秒 → {target}")
+    m = loaded.manifest
+    _say(progress, f"索引已更新：{len(docs)} 份文档、{m.chunk_count} 个片段（新编码 {m.encoded} 个），用时 {m.build_seconds:.1f} 秒")
     return loaded
 
 
@@ -406,14 +442,14 @@ def verify_files(index_dir: Path, manifest: IndexManifest) -> None:
 def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
     try:
         records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
-        chunks = [Chunk(r["ref"], r["doc"], r["kind"], r["title"], r["text"]) for r in records]
+        chunks = [Chunk(r["doc"], r["ref"], r["kind"], r["title"], r["text"]) for r in records]
         fields = [ChunkFields.from_dict(r.get("fields") or {}) for r in records]
         index = faiss.read_index(str(index_dir / VECTORS))
         bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False)
     except Exception as exc:  # faiss raises RuntimeError, bm25s/json ValueError/KeyError/OSError …
         raise IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}: {str(exc)[:120]}）") from exc
     n = len(chunks)
-    if n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != n:
+    if n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != max(n, 1):
         raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")
     return LoadedIndex(Path(index_dir), manifest, chunks, fields, index, bm25)
 
@@ -428,36 +464,43 @@ def load_index(index_dir: Path) -> LoadedIndex:
 
 def check_compatible(manifest: IndexManifest, encoder: EncoderLike) -> None:
     """Raise IndexIncompatibleError when the query encoder differs from the one that built the index."""
-    if manifest.model_id != encoder.model_id or manifest.dim != int(encoder.dim):
+    if manifest.model_id != encoder.model_id:
         raise IndexIncompatibleError(
-            f"索引由模型 {manifest.model_id}（{manifest.dim} 维）构建，当前模型为 {encoder.model_id}"
-            f"（{encoder.dim} 维），两者向量不可混用。请运行 `assistant index build --force` 重建索引。"
+            f"索引由模型 {manifest.model_id}（{manifest.dim} 维）构建，当前模型为 {encoder.model_id}，"
+            "两者向量不可混用。请运行 `assistant index build --force` 重建索引。"
         )
 
 
-def stale_reasons(manifest: IndexManifest, notice: Notice, encoder: EncoderLike, settings: Settings | None = None) -> list[str]:
-    """Why a (checksum-valid) index no longer matches corpus, chunking, tokenizer or model; [] if fresh."""
+def stale_reasons(manifest: IndexManifest, docs: list[Document], encoder: EncoderLike) -> list[str]:
+    """Why a (checksum-valid) index no longer matches the library, chunking, tokenizer or model; [] if fresh.
+    Needs no model: the model is compared by name."""
     reasons = []
     if manifest.format_version != FORMAT_VERSION:
         reasons.append(f"索引格式版本 {manifest.format_version} 与当前版本 {FORMAT_VERSION} 不符")
-    current = corpus_sha256(notice, settings)
-    if manifest.corpus_sha256 != current:
-        reasons.append(f"语料已变更（sha256 {manifest.corpus_sha256[:12]} → {current[:12]}）")
-    if manifest.model_id != encoder.model_id or manifest.dim != int(encoder.dim):
+    current = {d.doc: d.sha256 for d in docs}
+    if manifest.docs != current:
+        added = sorted(set(current) - set(manifest.docs))
+        removed = sorted(set(manifest.docs) - set(current))
+        changed = sorted(d for d in set(current) & set(manifest.docs) if current[d] != manifest.docs[d])
+        what = [f"新增 {len(added)} 份" if added else "", f"移除 {len(removed)} 份" if removed else "",
+                f"更新 {len(changed)} 份" if changed else ""]
+        reasons.append("文库已变更（" + "，".join(w for w in what if w) + "）")
+    if manifest.model_id != encoder.model_id:
         reasons.append(f"嵌入模型已变更（{manifest.model_id} → {encoder.model_id}）")
     if manifest.tokenizer_sha256 != resources_fingerprint():
         reasons.append("分词词表（停用词/领域词/同义词）已变更")
     if not reasons:
-        chunks = build_chunks(notice)
-        if manifest.chunks_sha256 != chunks_sha256(chunks, chunk_fields(notice, chunks)):
+        chunks = library_chunks(docs)
+        if manifest.chunks_sha256 != chunks_sha256(chunks, chunk_fields(docs, chunks)):
             reasons.append("文本切分结果已变更")
     return reasons
 
 
 def load_or_build(
     settings: Settings,
-    notice: Notice,
+    docs: list[Document],
     encoder: EncoderLike,
+    cache: VectorCache | None = None,
     progress: bool = True,
     rebuild: bool = True,
 ) -> LoadedIndex:
@@ -466,35 +509,32 @@ def load_or_build(
     rebuild=False raises IndexIncompatibleError for a model mismatch, IndexStaleError for other staleness,
     IndexMissingError / IndexCorruptError otherwise — each with a Chinese message naming the fix.
     """
-    target = Path(settings.index_dir)
-    int(encoder.dim)  # load the model first: a model that cannot load is its own error, not a bad index
+    target = search_dir(settings)
     if not target.exists() and target.parent.is_dir():
-        with _build_lock(settings):
+        with contextlib.suppress(OSError), _build_lock(settings):
             _recover_interrupted_swap(target)
     try:
-        return _load_if_fresh(target, settings, notice, encoder, strict_model=not rebuild)
+        return _load_if_fresh(target, docs, encoder, strict_model=not rebuild)
     except IndexStoreError as exc:
         if not rebuild:
             if isinstance(exc, IndexIncompatibleError):
                 raise
             raise type(exc)(f"{exc}。请运行 `assistant index build --force` 重建索引。") from exc
-        print(f"{exc}，正在重建索引…", file=sys.stderr, flush=True)
-        return build_index(settings, notice, encoder, progress=progress)
+        _say(progress, f"{exc}，正在更新索引…")
+        return build_index(settings, docs, encoder, cache, progress=progress)
 
 
-def _load_if_fresh(
-    target: Path, settings: Settings, notice: Notice, encoder: EncoderLike, strict_model: bool
-) -> LoadedIndex:
+def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, strict_model: bool) -> LoadedIndex:
     try:
         manifest = read_manifest(target)
         verify_files(target, manifest)
     except IndexStoreError:
         raise
     except Exception as exc:  # e.g. a permission error or a directory where a file should be
-        raise IndexCorruptError(f"索引无法读取（{exc.__class__.__name__}: {str(exc)[:120]}）") from exc
+        raise IndexCorruptError(f"索引无法读取（{type(exc).__name__}）") from exc
     if strict_model:
         check_compatible(manifest, encoder)
-    reasons = stale_reasons(manifest, notice, encoder, settings)
+    reasons = stale_reasons(manifest, docs, encoder)
     if reasons:
         raise IndexStaleError("索引已过期：" + "；".join(reasons))
     return _load_verified(target, manifest)

@@ -1,0 +1,1 @@
+"""Ingest: files → raw blocks (readers/) → one document model (structure, tables, responsibility, metadata)."""

@@ -1,0 +1,86 @@
+"""One entry point: a file → a Document (metadata and units), the same way for every format."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.ingest.blocks import Paragraph, RawDocument, ReadError
+from assistant.ingest.metadata import read_front_matter, reference_date
+from assistant.ingest.structure import build_units
+from assistant.ingest.text_tables import text_tables
+from assistant.records import DocMeta, Document, Unit
+from assistant.textutil import fold
+
+# Bumped whenever parsing changes what a file yields, so a library re-reads its files.
+PARSER_VERSION = 1
+
+
+class DocumentError(ValueError):
+    """A file that was read but holds no document we can use; the message is Chinese and names the file."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"无法导入文件 {Path(path).name}：{reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+def meta_unit(meta: DocMeta) -> Unit:
+    """The document's header as a citable unit: one plain sentence with the standard labels."""
+    parts = [f"《{meta.title}》"]
+    if meta.notice_title:
+        parts.append(f"以《{meta.notice_title}》印发")
+    if meta.issuer:
+        parts.append(f"发文机关（制定机关）是{meta.issuer}")
+    if meta.doc_number:
+        parts.append(f"文号为{meta.doc_number}")
+    names = {"signed": "成文日期", "printed": "印发日期", "adopted": "通过日期", "published": "公布日期",
+             "effective": "施行日期", "revised": "修订日期", "approved": "批准日期"}
+    for role, name in names.items():
+        if meta.dates.get(role):
+            parts.append(f"{name}{meta.dates[role]}")
+    if meta.release_note:
+        parts.append(meta.release_note)
+    label = "通知信息" if meta.notice_title else "文件信息"
+    return Unit(ref="meta", kind="meta", label=label, text="，".join(parts) + "。")
+
+
+def parse_raw(raw: RawDocument, doc_id: str) -> Document:
+    blocks = text_tables(raw.blocks)
+    written = [b.text if isinstance(b, Paragraph) else "" for b in blocks]
+    folded = [fold(t) for t in written]
+    markup_title = next((i for i, b in enumerate(blocks[:8]) if isinstance(b, Paragraph) and b.heading == 1), None)
+    fallback = re.sub(r"^\d+[-_]", "", raw.path.stem)
+    front = read_front_matter(written, folded, raw.title_hint, fallback, markup_title)
+    reference = reference_date(front.meta)
+    units = build_units(blocks, front, reference)
+    if not any(u.text or u.title for u in units):
+        raise DocumentError(raw.path, "没有识别出任何正文内容")
+    meta = front.meta
+    if meta.kind in ("plan", "notice") and units and sum(u.kind == "task" for u in units) > 0.6 * len(units) \
+            and not any(u.kind in ("measure", "article") for u in units):
+        meta = DocMeta.from_dict({**meta.to_dict(), "kind": "table"})
+    if any(u.kind == "article" for u in units) and meta.kind == "notice":
+        meta = DocMeta.from_dict({**meta.to_dict(), "kind": "regulation"})
+    units = [meta_unit(meta)] + [_preamble_label(u, meta) for u in units]
+    return Document(doc=doc_id, meta=meta, units=tuple(units), source=str(raw.path), sha256=raw.sha256,
+                    format=raw.format)
+
+
+def _preamble_label(unit: Unit, meta: DocMeta) -> Unit:
+    if unit.kind != "preamble":
+        return unit
+    from dataclasses import replace
+
+    return replace(unit, label="方案导语" if meta.kind == "plan" else "导语")
+
+
+def parse_document(path: Path | str, doc_id: str) -> Document:
+    """Read and parse one file. Raises ReadError or DocumentError with a Chinese message naming the file."""
+    from assistant.ingest.readers import read_file
+
+    raw = read_file(path)
+    return parse_raw(raw, doc_id)
+
+
+__all__ = ["DocumentError", "ReadError", "PARSER_VERSION", "parse_document", "parse_raw", "meta_unit"]

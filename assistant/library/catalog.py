@@ -1,0 +1,301 @@
+"""The library: a folder of documents, kept in step with the catalogue database.
+
+`Library.sync()` reads what changed in the folder (new, edited or deleted files; a newer parser) and
+leaves the rest alone; `add` checks each file completely before copying it in, so a bad file leaves the
+library as it was; `remove` takes a document out. The same document in two formats (a regulation as .md
+and as .docx) is one document with two source files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.errors import UserError
+from assistant.ingest.blocks import ReadError
+from assistant.ingest.document import PARSER_VERSION, DocumentError, parse_document
+from assistant.library.names import doc_id_for, short_names
+from assistant.library.store import LibraryStore
+from assistant.records import Document
+from assistant.hashing import file_sha256
+from assistant.textutil import strip_all_space
+
+SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+_SKIPPED_NAMES = re.compile(r"^(readme|license|changelog)(\.|$)", re.I)
+
+
+@dataclass(frozen=True)
+class AddResult:
+    path: str
+    doc: str | None  # the document it became part of; None when it was refused
+    status: str  # "added" | "same" (already there) | "merged" (another format of a document) | "error"
+    message: str  # Chinese, for the user
+
+
+def same_document(a: Document, b: Document) -> bool:
+    """The same text in another format: same title and units, nearly every unit's text the same."""
+    if strip_all_space(a.meta.title) != strip_all_space(b.meta.title):
+        return False
+    ua = {u.ref: strip_all_space(u.text) for u in a.units if u.kind != "meta"}
+    ub = {u.ref: strip_all_space(u.text) for u in b.units if u.kind != "meta"}
+    if set(ua) != set(ub) or not ua:
+        return False
+    same = sum(1 for ref in ua if ua[ref] == ub[ref])
+    return same >= 0.95 * len(ua)
+
+
+class Library:
+    def __init__(self, settings: Settings, progress: bool = False):
+        self.settings = settings
+        self.folder = Path(settings.library)
+        self.progress = progress
+        self.store = LibraryStore(Path(settings.index_dir) / "library.sqlite")
+
+    # -- reading ------------------------------------------------------------------------------------
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.store.documents()
+
+    def get(self, name: str) -> Document | None:
+        """A document by id, short name, or a part of its title (when that names exactly one)."""
+        docs = self.documents
+        if name in docs:
+            return docs[name]
+        key = strip_all_space(name).strip("《》")
+        for doc in docs.values():
+            if key in (doc.short_name, strip_all_space(doc.title)):
+                return doc
+        matches = [d for d in docs.values() if key and key in strip_all_space(d.title)]
+        return matches[0] if len(matches) == 1 else None
+
+    def resolve(self, name: str) -> Document:
+        doc = self.get(name)
+        if doc is None:
+            known = "、".join(f"{d.doc}（{d.short_name or d.title}）" for d in self.documents.values()) or "（文库为空）"
+            raise UserError(f"文库中没有“{name}”这份文档。现有文档：{known}")
+        return doc
+
+    # -- keeping the catalogue in step with the folder ----------------------------------------------
+    def _files(self) -> list[Path]:
+        folder = self.folder
+        if folder.is_file():
+            return [folder]
+        if not folder.is_dir():
+            return []
+        out = []
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+                continue
+            if path.suffix.lower() in SUPPORTED and not _SKIPPED_NAMES.match(path.name):
+                out.append(path)
+        return out
+
+    def _rel(self, path: Path) -> str:
+        base = self.folder if self.folder.is_dir() else self.folder.parent
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            return str(path.resolve())
+
+    def _abs(self, rel: str) -> Path:
+        base = self.folder if self.folder.is_dir() else self.folder.parent
+        return (base / rel) if not os.path.isabs(rel) else Path(rel)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """One writer at a time across processes (the server syncing, a CLI adding)."""
+        lock_path = Path(self.settings.index_dir) / ".library.lock"
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        except OSError as exc:
+            raise UserError(f"索引目录不可写（{Path(self.settings.index_dir).name}）：{exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def sync(self) -> list[str]:
+        """Bring the catalogue in step with the folder; returns Chinese lines saying what changed.
+
+        A file that cannot be read is reported and skipped (the rest of the library still loads)."""
+        with self._writing():
+            return self._sync()
+
+    def _sync(self) -> list[str]:
+        messages: list[str] = []
+        files = {self._rel(p): p for p in self._files()}
+        shas = {rel: file_sha256(p) for rel, p in files.items()}
+        catalogue = self.store.catalogue()
+        known: dict[str, str] = {}  # source rel path → doc
+        for entry in catalogue:
+            primary_ok = (entry["source"] in files and shas[entry["source"]] == entry["sha256"]
+                          and entry["parser_version"] == PARSER_VERSION)
+            if not primary_ok:
+                self.store.delete(entry["doc"])
+                if entry["source"] not in files:
+                    messages.append(f"文件已不在文库文件夹中，已移除：{entry['source']}")
+                continue
+            kept = []
+            for source in entry["sources"]:
+                rel, sha = source if isinstance(source, list) else (source, shas.get(source))
+                if rel in files and shas[rel] == sha:
+                    kept.append([rel, sha])
+                    known[rel] = entry["doc"]
+            if kept != entry["sources"]:
+                self.store.set_sources(entry["doc"], kept)
+        new = [rel for rel in files if rel not in known]
+        changed = bool(new) or len(catalogue) != len(self.store.catalogue())
+        for rel in self._progress(new, "读取文档"):
+            try:
+                self._ingest(files[rel], rel, shas[rel])
+            except (ReadError, DocumentError) as exc:
+                messages.append(f"跳过：{exc}")
+        if changed:
+            self._name_documents()
+        return messages
+
+    def _progress(self, items: list, what: str) -> Iterable:
+        if self.progress and len(items) > 1:
+            from tqdm import tqdm
+
+            return tqdm(items, desc=what, unit="份")
+        return items
+
+    def _ingest(self, path: Path, rel: str, sha: str, parsed: Document | None = None) -> AddResult:
+        """Parse one file of the folder into the catalogue (or attach it to the same document)."""
+        doc_id = doc_id_for(path, set(self.documents))
+        document = replace(parsed, doc=doc_id) if parsed is not None else parse_document(path, doc_id)
+        for other in self.documents.values():
+            if other.sha256 == sha or same_document(other, document):
+                sources = [s if isinstance(s, list) else [s, other.sha256] for s in self._sources(other)]
+                if rel not in [s[0] for s in sources]:
+                    sources.append([rel, sha])
+                    self.store.set_sources(other.doc, sources)
+                status = "same" if other.sha256 == sha else "merged"
+                return AddResult(str(path), other.doc, status, "")
+        document = replace(document, source=rel, sources=(rel,))
+        self.store.put(document, PARSER_VERSION)
+        self.store.set_sources(doc_id, [[rel, sha]])
+        return AddResult(str(path), doc_id, "added", "")
+
+    def _sources(self, document: Document) -> list:
+        for entry in self.store.catalogue():
+            if entry["doc"] == document.doc:
+                return entry["sources"]
+        return []
+
+    def _name_documents(self) -> None:
+        docs = self.store.documents()
+        names = short_names(list(docs.values()))
+        if any(docs[d].short_name != n for d, n in names.items()):
+            self.store.set_short_names(names)
+
+    # -- changing the library -----------------------------------------------------------------------
+    def add(self, paths: Iterable[Path | str]) -> list[AddResult]:
+        """Add files (folders: every supported file in them). Each file is read and parsed before it is
+        copied in; one that fails is reported and nothing of it is kept."""
+        if not self.folder.exists():
+            try:
+                self.folder.mkdir(parents=True)
+            except OSError as exc:
+                raise UserError(f"无法创建文库文件夹 {self.folder}：{exc.strerror or exc}") from None
+        if self.folder.is_file():
+            raise UserError(f"文库设置为单个文件（{self.folder.name}），不能再添加文档；请把 library 设为一个文件夹")
+        files: list[Path] = []
+        results: list[AddResult] = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                for p in sorted(path.rglob("*")):
+                    if not p.is_file() or any(x.startswith(".") for x in p.relative_to(path).parts):
+                        continue
+                    if _SKIPPED_NAMES.match(p.name):
+                        results.append(AddResult(str(p), None, "skipped", f"跳过说明文件：{p.name}"))
+                    elif p.suffix.lower() in SUPPORTED:
+                        files.append(p)
+                    else:
+                        results.append(AddResult(str(p), None, "error",
+                                                 f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
+            else:
+                files.append(path)
+        with self._writing():
+            self._sync()
+            for path in self._progress(files, "导入文档"):
+                results.append(self._add_one(path))
+            self._name_documents()
+        return results
+
+    def _add_one(self, path: Path) -> AddResult:
+        try:
+            probe = parse_document(path, "probe")  # reads and parses completely before anything is copied
+        except (ReadError, DocumentError) as exc:
+            return AddResult(str(path), None, "error", str(exc))
+        sha = file_sha256(path)
+        for other in self.documents.values():
+            if other.sha256 == sha or any(isinstance(s, list) and s[1] == sha for s in self._sources(other)):
+                return AddResult(str(path), other.doc, "same", f"已在文库中：{path.name}（{other.title}）")
+        target = self._target_path(path)
+        try:
+            if path.resolve() != target.resolve():
+                shutil.copyfile(path, target)
+        except OSError as exc:
+            return AddResult(str(path), None, "error",
+                             f"无法把 {path.name} 复制到文库文件夹：{exc.strerror or exc}（请检查文件夹是否可写）")
+        try:
+            result = self._ingest(target, self._rel(target), sha, parsed=probe)
+        except (ReadError, DocumentError, OSError) as exc:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            return AddResult(str(path), None, "error", str(exc))
+        doc = self.documents[result.doc]
+        if result.status == "merged":
+            return replace(result, message=f"已导入：{path.name} 与已有文档《{doc.title}》内容相同（另一种格式），合并为同一文档 {doc.doc}")
+        counts = describe_counts(doc)
+        return replace(result, message=f"已导入：{path.name} → {doc.doc}《{doc.title}》（{counts}）")
+
+    def _target_path(self, path: Path) -> Path:
+        target = self.folder / path.name
+        n = 2
+        while target.exists() and file_sha256(target) != file_sha256(path):
+            target = self.folder / f"{path.stem}-{n}{path.suffix}"
+            n += 1
+        return target
+
+    def remove(self, name: str) -> Document:
+        """Take a document out of the library: its files leave the folder and its units the catalogue."""
+        with self._writing():
+            self._sync()
+            doc = self.resolve(name)
+            for source in self._sources(doc):
+                rel = source[0] if isinstance(source, list) else source
+                path = self._abs(rel)
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise UserError(f"无法从文库文件夹删除 {path.name}：{exc.strerror or exc}") from None
+            self.store.delete(doc.doc)
+            self._name_documents()
+            return doc
+
+
+_COUNT_NAMES = (("chapter", "章"), ("article", "条"), ("part", "个部分"), ("measure", "条措施"),
+                ("item", "项"), ("task", "项任务"))
+
+
+def describe_counts(doc: Document) -> str:
+    counts = doc.counts()
+    parts = [f"{counts[k]} {word}" for k, word in _COUNT_NAMES if counts.get(k)]
+    return "，".join(parts) or f"{len(doc.units)} 个单元"

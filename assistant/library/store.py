@@ -1,0 +1,328 @@
+"""The catalogue and the structured rows in SQLite (standard library).
+
+Plain relational tables — documents, units, unit_agencies — with the JSON only for what has no fixed shape
+(metadata dates, extra table columns), so a server database could take the same schema. "Which / how
+many" questions are SQL over units ⋈ unit_agencies (see `select_units`); an embedding cache keyed by
+(model, text hash) lets the index re-embed only what changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from assistant.records import DocMeta, Document, Unit
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    issuer TEXT NOT NULL DEFAULT '',
+    doc_number TEXT NOT NULL DEFAULT '',
+    place TEXT NOT NULL DEFAULT '',
+    year INTEGER,
+    short_name TEXT NOT NULL DEFAULT '',
+    meta_json TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sources_json TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    parser_version INTEGER NOT NULL,
+    added_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS units (
+    doc TEXT NOT NULL REFERENCES documents(doc) ON DELETE CASCADE,
+    ref TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    path_json TEXT NOT NULL,
+    number INTEGER,
+    parent TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    goal TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT '',
+    category_raw TEXT NOT NULL DEFAULT '',
+    deadline TEXT NOT NULL DEFAULT '',
+    deadline_date TEXT,
+    lead_raw TEXT NOT NULL DEFAULT '',
+    support_raw TEXT NOT NULL DEFAULT '',
+    fields_json TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (doc, ref)
+);
+CREATE TABLE IF NOT EXISTS unit_agencies (
+    doc TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('lead', 'support')),
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (doc, ref, role, position),
+    FOREIGN KEY (doc, ref) REFERENCES units(doc, ref) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS unit_agencies_name ON unit_agencies(name, role);
+CREATE INDEX IF NOT EXISTS units_kind ON units(kind, doc);
+CREATE INDEX IF NOT EXISTS units_deadline ON units(deadline_date);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    text_sha TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, text_sha)
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or written; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class RowCondition:
+    """One agency condition of a set question: any of `names`, in `role` (lead | support | any)."""
+
+    names: tuple[str, ...]
+    role: str
+
+
+class LibraryStore:
+    """One SQLite file. Connections are per thread; writes go through `transaction()`."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._docs_cache: dict[str, Document] | None = None
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.transaction() as db:
+                db.executescript(_SCHEMA)
+                version = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
+                if version is None:
+                    db.execute("INSERT INTO info VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                elif int(version[0]) != SCHEMA_VERSION:
+                    raise StoreError(f"文库数据库版本不符（{self.path.name}：{version[0]}，需要 {SCHEMA_VERSION}）")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_db_message(self.path, exc)) from None
+        except OSError as exc:
+            raise StoreError(f"无法创建文库数据库所在文件夹 {self.path.parent.name}：{exc.strerror or exc}") from None
+
+    # -- connections --------------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            db.execute("PRAGMA foreign_keys = ON")
+            with contextlib.suppress(sqlite3.DatabaseError):
+                db.execute("PRAGMA journal_mode = WAL")
+            self._local.db = db
+        return db
+
+    @contextlib.contextmanager
+    def transaction(self):
+        db = self._db()
+        try:
+            with db:
+                yield db
+        except sqlite3.OperationalError as exc:
+            raise StoreError(_db_message(self.path, exc)) from None
+        finally:
+            self._docs_cache = None
+
+    # -- documents ----------------------------------------------------------------------------------
+    def put(self, document: Document, parser_version: int) -> None:
+        with self.transaction() as db:
+            self._delete(db, document.doc)
+            m = document.meta
+            db.execute(
+                "INSERT INTO documents (doc, title, kind, issuer, doc_number, place, year, short_name, meta_json,"
+                " source, sources_json, sha256, format, parser_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (document.doc, m.title, m.kind, m.issuer, m.doc_number, m.place, m.year, document.short_name,
+                 json.dumps(m.to_dict(), ensure_ascii=False), document.source,
+                 json.dumps(list(document.sources or (document.source,)), ensure_ascii=False), document.sha256,
+                 document.format, parser_version),
+            )
+            db.executemany(
+                "INSERT INTO units (doc, ref, seq, kind, label, path_json, number, parent, title, text, goal,"
+                " category, category_raw, deadline, deadline_date, lead_raw, support_raw, fields_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(document.doc, u.ref, seq, u.kind, u.label, json.dumps(list(u.path), ensure_ascii=False), u.number,
+                  u.parent, u.title, u.text, u.goal, u.category, u.category_raw, u.deadline,
+                  u.deadline_date.isoformat() if u.deadline_date else None, u.lead_raw, u.support_raw,
+                  json.dumps(u.fields, ensure_ascii=False)) for seq, u in enumerate(document.units)],
+            )
+            db.executemany(
+                "INSERT INTO unit_agencies (doc, ref, role, position, name) VALUES (?,?,?,?,?)",
+                [(document.doc, u.ref, role, i, name) for u in document.units
+                 for role, names in (("lead", u.lead), ("support", u.support)) for i, name in enumerate(names)],
+            )
+
+    def set_short_names(self, names: dict[str, str]) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE documents SET short_name=? WHERE doc=?", [(v, k) for k, v in names.items()])
+
+    def set_sources(self, doc: str, sources: Sequence[str]) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE documents SET sources_json=? WHERE doc=?",
+                       (json.dumps(list(sources), ensure_ascii=False), doc))
+
+    def delete(self, doc: str) -> None:
+        with self.transaction() as db:
+            self._delete(db, doc)
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, doc: str) -> None:
+        db.execute("DELETE FROM unit_agencies WHERE doc=?", (doc,))
+        db.execute("DELETE FROM units WHERE doc=?", (doc,))
+        db.execute("DELETE FROM documents WHERE doc=?", (doc,))
+
+    def catalogue(self) -> list[dict]:
+        """One row per document: id, source files, checksum and parser version (for syncing)."""
+        rows = self._db().execute(
+            "SELECT doc, source, sources_json, sha256, parser_version FROM documents ORDER BY rowid").fetchall()
+        return [{"doc": d, "source": s, "sources": json.loads(ss), "sha256": h, "parser_version": v}
+                for d, s, ss, h, v in rows]
+
+    def documents(self) -> dict[str, Document]:
+        """Every document with its units, in the order they were added (cached until the next write)."""
+        with self._lock:
+            if self._docs_cache is None:
+                self._docs_cache = self._load_documents()
+            return self._docs_cache
+
+    def _load_documents(self) -> dict[str, Document]:
+        db = self._db()
+        units: dict[str, list[Unit]] = {}
+        agencies: dict[tuple[str, str], dict[str, list[str]]] = {}
+        for doc, ref, role, name in db.execute(
+                "SELECT doc, ref, role, name FROM unit_agencies ORDER BY doc, ref, role, position"):
+            agencies.setdefault((doc, ref), {"lead": [], "support": []})[role].append(name)
+        for row in db.execute(
+                "SELECT doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,"
+                " deadline, deadline_date, lead_raw, support_raw, fields_json FROM units ORDER BY doc, seq"):
+            (doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,
+             deadline, deadline_day, lead_raw, support_raw, fields_json) = row
+            names = agencies.get((doc, ref), {})
+            units.setdefault(doc, []).append(Unit(
+                ref=ref, kind=kind, label=label, path=tuple(json.loads(path_json)), number=number, parent=parent,
+                title=title, text=text, goal=goal, category=category, category_raw=category_raw, deadline=deadline,
+                deadline_date=date.fromisoformat(deadline_day) if deadline_day else None,
+                lead=tuple(names.get("lead", ())), support=tuple(names.get("support", ())),
+                lead_raw=lead_raw, support_raw=support_raw, fields=json.loads(fields_json)))
+        out: dict[str, Document] = {}
+        for doc, meta_json, source, sources_json, sha, fmt, short in db.execute(
+                "SELECT doc, meta_json, source, sources_json, sha256, format, short_name FROM documents ORDER BY rowid"):
+            out[doc] = Document(doc=doc, meta=DocMeta.from_dict(json.loads(meta_json)), units=tuple(units.get(doc, ())),
+                                source=source, sha256=sha, format=fmt, short_name=short,
+                                sources=tuple(s[0] if isinstance(s, list) else s for s in json.loads(sources_json)))
+        return out
+
+    # -- structured questions -----------------------------------------------------------------------
+    def select_units(self, docs: Sequence[str] | None = None, agencies: Sequence[RowCondition] = (),
+                     agency_join: str = "and", categories: Sequence[str] = (), deadline_from: date | None = None,
+                     deadline_to: date | None = None, no_support: bool = False) -> list[tuple[str, str]]:
+        """(doc, ref) of every unit meeting all conditions, in document then reading order.
+
+        Units with a duty (table rows, and items whose notes name who leads) are what these questions run
+        over; several agency conditions intersect unless joined by 或."""
+        # Table rows, and prose items whose notes or lines name who does them: both are tasks to the user.
+        where = ["(u.kind = 'task' OR EXISTS (SELECT 1 FROM unit_agencies x WHERE x.doc = u.doc AND x.ref = u.ref))"]
+        params: list = []
+        if docs is not None:
+            where.append("u.doc IN (%s)" % ",".join("?" * len(docs)) if docs else "0")
+            params += list(docs)
+        agency_sql = []
+        for cond in agencies:
+            role_sql = "" if cond.role == "any" else " AND a.role = ?"
+            agency_sql.append(
+                "EXISTS (SELECT 1 FROM unit_agencies a WHERE a.doc = u.doc AND a.ref = u.ref"
+                f" AND a.name IN ({','.join('?' * len(cond.names))}){role_sql})")
+            params += list(cond.names) + ([] if cond.role == "any" else [cond.role])
+        if agency_sql:
+            where.append("(" + (" OR " if agency_join == "or" else " AND ").join(agency_sql) + ")")
+        if categories:
+            where.append("u.category IN (%s)" % ",".join("?" * len(categories)))
+            params += list(categories)
+        if deadline_from or deadline_to:
+            where.append("u.deadline_date IS NOT NULL")
+        if deadline_from:
+            where.append("u.deadline_date >= ?")
+            params.append(deadline_from.isoformat())
+        if deadline_to:
+            where.append("u.deadline_date <= ?")
+            params.append(deadline_to.isoformat())
+        if no_support:
+            where.append("NOT EXISTS (SELECT 1 FROM unit_agencies s WHERE s.doc = u.doc AND s.ref = u.ref"
+                         " AND s.role = 'support')")
+        sql = ("SELECT u.doc, u.ref FROM units u JOIN documents d ON d.doc = u.doc WHERE " + " AND ".join(where)
+               + " ORDER BY d.rowid, u.seq")
+        return [(d, r) for d, r in self._db().execute(sql, params)]
+
+    def agency_names(self, docs: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
+        """(name, units it leads, units it supports), most units led first."""
+        where, params = "", []
+        if docs is not None:
+            where = "WHERE doc IN (%s)" % ",".join("?" * len(docs)) if docs else "WHERE 0"
+            params = list(docs)
+        rows = self._db().execute(
+            f"SELECT name, SUM(role='lead'), SUM(role='support') FROM unit_agencies {where} GROUP BY name"
+            " ORDER BY SUM(role='lead') DESC, name", params).fetchall()
+        return [(n, int(lead or 0), int(sup or 0)) for n, lead, sup in rows]
+
+    def categories(self, docs: Sequence[str] | None = None) -> list[tuple[str, int]]:
+        where, params = "WHERE kind='task' AND category != ''", []
+        if docs is not None:
+            where += " AND doc IN (%s)" % ",".join("?" * len(docs)) if docs else " AND 0"
+            params = list(docs)
+        rows = self._db().execute(
+            f"SELECT category, COUNT(*), MIN(doc || ':' || printf('%08d', seq)) FROM units {where}"
+            " GROUP BY category ORDER BY 3", params).fetchall()
+        return [(c, int(n)) for c, n, _ in rows]
+
+    # -- embedding cache ----------------------------------------------------------------------------
+    def cached_vectors(self, model: str, text_shas: Iterable[str]) -> dict[str, np.ndarray]:
+        shas = list(dict.fromkeys(text_shas))
+        out: dict[str, np.ndarray] = {}
+        db = self._db()
+        for start in range(0, len(shas), 500):
+            batch = shas[start:start + 500]
+            for sha, blob in db.execute(
+                    f"SELECT text_sha, vector FROM embeddings WHERE model=? AND text_sha IN ({','.join('?' * len(batch))})",
+                    [model, *batch]):
+                out[sha] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO embeddings (model, text_sha, vector) VALUES (?,?,?)",
+                           [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+def _db_message(path: Path, exc: Exception) -> str:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return f"文库数据库所在文件夹不可写（{path.parent.name}/{path.name}），请检查文件夹权限或改用可写的索引目录（ASSISTANT_INDEX_DIR）"
+    if "not a database" in text or "malformed" in text:
+        return f"文库数据库已损坏（{path.name}），删除后重新运行即可重建"
+    if "unable to open" in text:
+        return f"无法打开文库数据库（{path.name}），请检查索引目录是否存在且可写"
+    if "locked" in text:
+        return "文库数据库正被其他进程写入，请稍后再试"
+    return f"文库数据库出错（{path.name}）"
