@@ -40,7 +40,7 @@ def main() -> None:
     cold_s = time.perf_counter() - start
     assert cold.returncode == 0, cold.stderr
 
-    from assistant.service import Assistant
+    from assistant.answering.service import Assistant
 
     t0 = time.perf_counter()
     assistant = Assistant(progress=False)

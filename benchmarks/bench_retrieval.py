@@ -37,7 +37,7 @@ def percentile(values: list[float], q: float) -> float:
 def load_queries(notice, limit: int) -> list[str]:
     path = ROOT / "tests" / "data" / "retrieval_questions.jsonl"
     queries = [json.loads(line)["q"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    queries += [f"{m.title}有哪些具体要求？" for m in notice.measures]
+    queries += [f"{m.title}有哪些具体要求？" for m in notice.of_kind("measure")]
     queries += [f"{t.goal}由谁牵头？" for t in notice.tasks]
     return queries[:limit]
 
@@ -53,15 +53,18 @@ def main() -> int:
     args = parser.parse_args()
 
     from assistant.config import load_settings
-    from assistant.encoder import Encoder
-    from assistant.hybrid_search import MODES, HybridSearcher
-    from assistant.index_store import build_index, load_index
-    from assistant.notice_parser import load_notice
+    from assistant.retrieval.encoder import Encoder
+    from assistant.retrieval.hybrid_search import MODES, HybridSearcher
+    from assistant.library.catalog import Library
+    from assistant.retrieval.index_store import build_index, load_index, search_dir
 
     print(f"CPU cores usable: {len(os.sched_getaffinity(0))}, load average: {os.getloadavg()[0]:.2f}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-index-"))
     settings = load_settings(index_dir=tmp / "index")
-    notice = load_notice(settings)
+    library = Library(settings)
+    library.sync()
+    docs = list(library.documents.values())
+    notice = docs[0]
 
     t0 = time.perf_counter()
     encoder = Encoder(settings, progress=False)
@@ -69,12 +72,12 @@ def main() -> int:
     print(f"model load: {time.perf_counter() - t0:.2f} s  ({encoder.model_id}, dim {dim})")
 
     t0 = time.perf_counter()
-    built = build_index(settings, notice, encoder, progress=False)
+    built = build_index(settings, docs, encoder, cache=None, progress=False)  # no cache: every chunk encoded
     build_s = time.perf_counter() - t0
     print(f"index build: {build_s:.2f} s  ({built.manifest.chunk_count} chunks)")
 
     t0 = time.perf_counter()
-    index = load_index(settings.index_dir)
+    index = load_index(search_dir(settings))
     print(f"index load (checksums verified): {(time.perf_counter() - t0) * 1000:.1f} ms")
 
     searcher = HybridSearcher(settings, encoder=encoder, index=index)

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# One command to run the tests: set up .venv/ and the browser, then pytest (real model, index, server).
+# One command to run the tests: set up .venv/ and the system tools the tests use, then pytest (real model,
+# index, documents, server and browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# Headless Chromium for the browser test, from Debian's packages (a test tool's own download fails here).
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+# Debian packages (a test tool's own browser download fails here): headless Chromium for the browser tests,
+# LibreOffice and a CJK font to turn generated .docx files into real PDFs for the reader tests.
+need=()
+command -v chromium >/dev/null && command -v chromedriver >/dev/null || need+=(chromium chromium-driver)
+command -v soffice >/dev/null || need+=(libreoffice-writer-nogui)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "[test] 安装 chromium 与 chromium-driver"
-    # A failed install only skips the browser test (with its reason); it must not stop the other tests.
-    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
-      || echo "[test] chromium 安装失败：浏览器测试将被跳过" >&2
+    echo "[test] 安装 ${need[*]}"
+    # A failed install only skips the tests that need these tools (with their reason); it must not stop the rest.
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${need[@]}" >/dev/null; } || echo "[test] 安装失败：相关测试将被跳过" >&2
   else
-    echo "[test] 未安装 chromium/chromedriver，且无 root 权限：浏览器测试将被跳过" >&2
+    echo "[test] 缺少 ${need[*]}，且无 root 权限：相关测试将被跳过" >&2
   fi
 fi
 exec .venv/bin/python -m pytest -q "$@"

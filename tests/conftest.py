@@ -22,10 +22,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def shared_assistant():
-    from assistant.service import Assistant
+def shared_assistant(retrieval_settings):
+    """The product over the default library (the seed notice), with its index in a session temp dir."""
+    from assistant.answering.service import Assistant
 
-    assistant = Assistant(progress=False)
+    assistant = Assistant(retrieval_settings, progress=False)
     assistant.warm_up()
     return assistant
 
@@ -39,7 +40,7 @@ class ChatServer:
 
 @pytest.fixture(scope="session")
 def chat_server(shared_assistant, tmp_path_factory):
-    from assistant.chat_app import build_app, launch_app
+    from assistant.app.chat_app import build_app, launch_app
 
     feedback_file = tmp_path_factory.mktemp("chat") / "feedback" / "feedback.jsonl"
     app = build_app(shared_assistant, feedback_file=feedback_file)
@@ -63,16 +64,26 @@ def chat_client(chat_server):
 
 @pytest.fixture(scope="session")
 def retrieval_settings(tmp_path_factory):
-    """Project settings with the index in a session temp dir (the project's index/ is never touched)."""
+    """Project settings (the default library: the seed notice) with the index in a session temp dir, so the
+    project's own index/ is never touched."""
     from assistant.config import load_settings
 
     return load_settings(index_dir=tmp_path_factory.mktemp("retrieval") / "index")
 
 
 @pytest.fixture(scope="session")
+def seed_library(retrieval_settings):
+    from assistant.library.catalog import Library
+
+    library = Library(retrieval_settings)
+    library.sync()
+    return library
+
+
+@pytest.fixture(scope="session")
 def real_encoder(retrieval_settings):
     """The real default encoder (multilingual-e5-small), loaded once per session."""
-    from assistant.encoder import Encoder
+    from assistant.retrieval.encoder import Encoder
 
     encoder = Encoder(retrieval_settings, progress=False)
     encoder.dim  # load now so no test is charged for it
@@ -80,21 +91,66 @@ def real_encoder(retrieval_settings):
 
 
 @pytest.fixture(scope="session")
-def project_notice(retrieval_settings):
-    from assistant.notice_parser import load_notice
-
-    return load_notice(retrieval_settings)
+def seed_doc(seed_library):
+    """The seed notice as a Document (task-N, measure-N …)."""
+    (doc,) = seed_library.documents.values()
+    return doc
 
 
 @pytest.fixture(scope="session")
-def retrieval_index(retrieval_settings, project_notice, real_encoder):
-    from assistant.index_store import load_or_build
+def retrieval_index(retrieval_settings, seed_library, real_encoder):
+    from assistant.retrieval.index_store import load_or_build
 
-    return load_or_build(retrieval_settings, project_notice, real_encoder, progress=False)
+    return load_or_build(retrieval_settings, list(seed_library.documents.values()), real_encoder,
+                         seed_library.store, progress=False)
 
 
 @pytest.fixture(scope="session")
 def hybrid_searcher(retrieval_settings, real_encoder, retrieval_index):
-    from assistant.hybrid_search import HybridSearcher
+    from assistant.retrieval.hybrid_search import HybridSearcher
 
     return HybridSearcher(retrieval_settings, encoder=real_encoder, index=retrieval_index)
+
+
+# --- documents generated from the seed notice (tests/generated_docs.py) ----------------------------------
+
+
+@pytest.fixture(scope="session")
+def seed():
+    """The seed notice split into prose lines, the 199 task rows and the lines after the table."""
+    from generated_docs import read_seed
+
+    return read_seed()
+
+
+@pytest.fixture(scope="session")
+def notice_docx(tmp_path_factory, seed):
+    """The seed notice as a Word file with one real 199-row table (and a merged-cell table)."""
+    from generated_docs import build_notice_docx
+
+    path = tmp_path_factory.mktemp("docx") / "notice.docx"
+    build_notice_docx(path, seed)
+    return path
+
+
+@pytest.fixture(scope="session")
+def reflow_docx(tmp_path_factory, seed):
+    from generated_docs import build_reflow_docx
+
+    path = tmp_path_factory.mktemp("docx") / "reflow.docx"
+    return path, build_reflow_docx(path, seed)
+
+
+@pytest.fixture(scope="session")
+def pdf_dir(tmp_path_factory, notice_docx, reflow_docx):
+    """Both generated Word files turned into PDF by LibreOffice in one run."""
+    from generated_docs import convert_to_pdf
+
+    out = tmp_path_factory.mktemp("pdf")
+    convert_to_pdf(out, tmp_path_factory.mktemp("lo-profile"), notice_docx, reflow_docx[0])
+    return out
+
+
+@pytest.fixture(scope="session")
+def notice_pdf(pdf_dir):
+    return pdf_dir / "notice.pdf"

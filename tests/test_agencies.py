@@ -6,10 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agencies import agency_data, alias_table, is_collective, short_name, split_agencies
-from assistant.notice_parser import parse_notice
+from assistant.ingest.agencies import agency_data, alias_table, is_collective, short_name, split_agencies
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "guangxi-2022-business-environment-action-plan.txt"
+
+
+def _seed():
+    from assistant.ingest.document import parse_document
+
+    return parse_document(CORPUS, "seed")
 
 
 @pytest.mark.parametrize(
@@ -64,7 +69,7 @@ def test_collective_phrases(name, collective):
 
 
 def test_every_canonical_agency_has_an_alias_entry():
-    notice = parse_notice(CORPUS)
+    notice = _seed()
     names = sorted({a for t in notice.tasks for a in t.lead + t.support})
     missing = [n for n in names if n not in agency_data().aliases]
     assert not missing, f"这些单位在别名文件中没有条目：{missing}"
@@ -90,13 +95,13 @@ def test_every_canonical_agency_has_an_alias_entry():
     ],
 )
 def test_typed_names_resolve(typed, canonical):
-    notice = parse_notice(CORPUS)
+    notice = _seed()
     table = alias_table(sorted({a for t in notice.tasks for a in t.lead + t.support}))
     assert table[typed] == (canonical,)
 
 
 def test_full_and_short_names_reach_every_agency():
-    notice = parse_notice(CORPUS)
+    notice = _seed()
     names = sorted({a for t in notice.tasks for a in t.lead + t.support})
     table = alias_table(names)
     for name in names:

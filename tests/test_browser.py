@@ -93,8 +93,8 @@ def test_question_in_the_browser_gets_a_cited_answer(browser, chat_server, share
     browser.find_element(By.CSS_SELECTOR, "#feedback-comment textarea").send_keys("列得很全")
     browser.find_element(By.CSS_SELECTOR, "#feedback-up").click()
     wait.until(lambda d: "已记录反馈" in d.find_element(By.CSS_SELECTOR, "#feedback-status").text)
-    from assistant.feedback import read_feedback
+    from assistant.app.feedback import read_feedback
 
     records = [r for r in read_feedback(chat_server.feedback_file) if r["question"] == question]
     assert records and records[-1]["verdict"] == "up" and records[-1]["comment"] == "列得很全"
-    assert records[-1]["refs"] == [c.ref for c in expected.citations]
+    assert records[-1]["refs"] == [f"{c.doc}:{c.ref}" for c in expected.citations]

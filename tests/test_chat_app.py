@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chat_app import (
+from assistant.app.chat_app import (
     ALL,
     category_choices,
     chat_message,
@@ -24,8 +24,7 @@ from assistant.chat_app import (
     sources_html,
 )
 from assistant.config import load_settings
-from assistant.feedback import append_feedback, make_record, read_feedback
-from assistant.notice_parser import load_notice
+from assistant.app.feedback import append_feedback, make_record, read_feedback
 from assistant.records import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +32,8 @@ TASK_MARKER = re.compile(r"\[任务(\d+)\]")
 
 
 @pytest.fixture(scope="module")
-def notice():
-    return load_notice(load_settings())
+def notice(seed_doc):
+    return seed_doc
 
 
 def task_markers(markdown: str) -> set[int]:
@@ -94,30 +93,32 @@ def test_chat_full_lists_citations_with_quotes(chat_client):
 # Rendering helpers (no model needed)
 
 
-def test_filter_choices_come_from_the_table(notice):
-    leads = lead_choices(notice)
+def test_filter_choices_come_from_the_table(notice, shared_assistant):
+    leads = lead_choices(shared_assistant)
     assert leads[0] == (ALL, ALL)
     counts = [sum(1 for t in notice.tasks if value in t.lead) for _, value in leads[1:]]
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
     assert {v for _, v in leads[1:]} == {a for t in notice.tasks for a in t.lead}
-    cats = category_choices(notice)
+    cats = category_choices(shared_assistant)
     assert cats[0] == (ALL, ALL)
     assert [v for _, v in cats[1:]] == list(dict.fromkeys(t.category for t in notice.tasks))
 
 
 def test_sources_panel_shows_rows_and_marks_the_quote(notice):
-    row = notice.task(70)
-    measure = notice.measure(32)
+    row = notice.unit("task-70")
+    measure = notice.unit("measure-32")
     quote = "有外线供水工程，12个工作日内办结。"
     answer = Answer(
         question="q",
         answer="…[措施（三十二）] … [任务70]",
         citations=[
-            Citation("measure-32", "d", "措施（三十二）巩固提升供水供气改革成果", quote),
-            Citation("task-70", "d", "任务70 获得用水用气·巩固提升供气改革成果", "有外线工程的，14个工作日内办结。"),
+            Citation(notice.doc, notice.title, "measure-32", "措施（三十二）", quote,
+                     "措施（三十二）巩固提升供水供气改革成果"),
+            Citation(notice.doc, notice.title, "task-70", "任务70", "有外线工程的，14个工作日内办结。",
+                     "任务70 获得用水用气·巩固提升供气改革成果"),
         ],
     )
-    html_text = sources_html(notice, answer)
+    html_text = sources_html({notice.doc: notice}, answer)
     assert f"<mark>{quote}</mark>" in html_text
     assert "<mark>有外线工程的，14个工作日内办结。</mark>" in html_text
     for column in ("序号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位"):
@@ -156,7 +157,7 @@ def _append_many(path: str, who: str, n: int, go: threading.Event) -> None:
 # The same appends from a separate process that imports only the feedback module (fast to start).
 _WORKER = """
 import os, sys, time
-from assistant.feedback import append_feedback, make_record
+from assistant.app.feedback import append_feedback, make_record
 path, who, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 while not os.path.exists(go):  # start together with the other writers
     time.sleep(0.005)
@@ -212,7 +213,7 @@ def test_concurrent_feedback_from_threads_and_processes(tmp_path):
 
 
 def test_serve_defaults_to_localhost():
-    from assistant.cli import build_parser
+    from assistant.app.cli import build_parser
 
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port) == ("127.0.0.1", 7860)
@@ -225,7 +226,7 @@ def test_serve_on_a_busy_port_exits_2_with_a_chinese_message():
         port = busy.getsockname()[1]
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
         result = subprocess.run(
-            [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "assistant.app.cli", "serve", "--port", str(port)],
             capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=ROOT, env=env,
         )
     assert result.returncode == 2, result.stderr

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import project_root
-from assistant.eval_report import overview_table, type_table
-from assistant.eval_runner import TYPES, EvalRun, load_gold, run_eval
-from assistant.eval_systems import AssistantSystem, Resources
+from assistant.evaluation.report import overview_table, type_table
+from assistant.evaluation.runner import TYPES, EvalRun, load_gold, run_eval
+from assistant.evaluation.systems import AssistantSystem, Resources
 
 pytestmark = pytest.mark.slow
 

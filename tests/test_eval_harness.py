@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import load_settings, project_root
-from assistant.eval_runner import GoldFileError, GoldItem, load_gold, run_eval
-from assistant.eval_systems import Span, System, parse_system_names, ref_spans, refs_in, split_text
+from assistant.evaluation.runner import GoldFileError, GoldItem, load_gold, run_eval
+from assistant.evaluation.systems import Span, System, document_text, parse_system_names, refs_in, split_text
 from assistant.records import Answer, Citation, Hit
 
 GOLD = project_root() / "eval" / "gold.jsonl"
@@ -44,7 +44,8 @@ def test_missing_gold_file(tmp_path: Path) -> None:
         ("[1, 2]", "JSON 对象"),
         (_line(type="riddle"), "未知的题型"),
         (json.dumps({"id": "x", "type": "lookup", "question": "q"}), "缺少字段"),
-        (_line(gold_refs=["row-3"]), "引用格式不对"),
+        (_line(gold_refs=["Task 3"]), "引用格式不对"),
+        (_line(gold_refs=[{"doc": "a", "ref": "task-1"}, "task-2"]), "要么都写明文档"),
         (_line(gold_refs="task-1"), "gold_refs"),
         (_line(type="abstain"), "abstain 题的 gold_refs 应为空"),
         (_line(type="fact", answer_contains=[]), "answer_contains 不能为空"),
@@ -101,7 +102,7 @@ def _answer(q: str, text: str = "", hits=(), cited=(), abstained: bool = False) 
         question=q,
         answer=text,
         hits=[Hit(ref=r, score=1.0) for r in hits],
-        citations=[Citation(ref=r, doc="d", title=r, quote="") for r in cited],
+        citations=[Citation(doc="d", doc_title="", ref=r, label=r, quote="") for r in cited],
         abstained=abstained,
     )
 
@@ -160,7 +161,7 @@ def test_failing_question_is_recorded_not_fatal() -> None:
 
 
 def test_report_files(tmp_path: Path) -> None:
-    from assistant.eval_report import markdown_report, write_report
+    from assistant.evaluation.report import markdown_report, write_report
 
     run = _fake_run()
     summary = run.summary()
@@ -196,30 +197,28 @@ def test_split_text_covers_with_overlap() -> None:
         split_text(text, size=100, overlap=100)
 
 
-def test_ref_spans_cover_every_row_and_measure() -> None:
-    from assistant.notice_parser import load_notice, read_corpus
+def test_document_text_spans_cover_every_row_and_measure() -> None:
+    from assistant.ingest.document import parse_document
 
     settings = load_settings()
-    notice = load_notice(settings)
-    text, _ = read_corpus(settings.corpus)
-    spans = ref_spans(text, notice)
+    notice = parse_document(settings.library / "guangxi-2022-business-environment-action-plan.txt", "seed")
+    text, spans = document_text(notice)
     by_ref = {s.ref: s for s in spans}
-    assert len(by_ref) == len(notice.tasks) + len(notice.measures) == len(spans)
+    assert len(notice.tasks) == 199 and {f"task-{n}" for n in range(1, 200)} <= set(by_ref)
+    assert {f"measure-{n}" for n in range(1, 42)} <= set(by_ref) and len(by_ref) == len(spans)
     m32 = text[by_ref["measure-32"].start : by_ref["measure-32"].end]
     assert m32.startswith("（三十二）") and "14个工作日" in m32
-    m28 = text[by_ref["measure-28"].start : by_ref["measure-28"].end]
-    assert m28.startswith("(二十八)")
     row = text[by_ref["task-70"].start : by_ref["task-70"].end]
-    assert row.startswith("70\t")
+    assert row.startswith("70\t获得用水用气")
     assert refs_in(Span(by_ref["task-70"].start, by_ref["task-70"].start + 5), spans) == ["task-70"]
-    assert refs_in(Span(0, 10), spans) == []  # the covering notice's header names no row or measure
+    assert refs_in(Span(by_ref["measure-32"].end, by_ref["measure-32"].end + 1), spans) == []  # the line break
 
 
 # --- the command ----------------------------------------------------------------------------------------
 
 
 def test_cli_eval_registered_and_user_errors(tmp_path: Path, capsys) -> None:
-    from assistant.cli import build_parser, main
+    from assistant.app.cli import build_parser, main
 
     args = build_parser().parse_args(["eval", "--systems", "bm25", "--json", "--report", str(tmp_path)])
     assert args.systems == "bm25" and args.json and callable(args.func)

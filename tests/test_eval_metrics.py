@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import eval_metrics as em
+from assistant.evaluation import metrics as em
 
 # --- number-aware containment ---------------------------------------------------------------------------
 

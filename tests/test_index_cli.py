@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.cli import main
+from assistant.app.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def test_search_json_with_filters(index_args, capsys):
     assert code == 0
     hits = json.loads(capsys.readouterr().out)
     assert sorted(h["ref"] for h in hits) == ["task-69", "task-70", "task-71"]
-    assert set(hits[0]) == {"rank", "ref", "score", "dense_rank", "bm25_rank", "kind", "title"}
+    assert set(hits[0]) == {"rank", "doc", "ref", "score", "dense_rank", "bm25_rank", "kind", "title"}
     assert [h["rank"] for h in hits] == [1, 2, 3]
 
 
@@ -46,7 +46,7 @@ def test_index_build_when_fresh_and_info(index_args, capsys):
     assert "索引已是最新" in capsys.readouterr().out
     assert main([*index_args, "index", "info", "--json"]) == 0
     manifest = json.loads(capsys.readouterr().out)
-    assert manifest["chunk_count"] == 242 and manifest["format_version"] == 1
+    assert manifest["chunk_count"] == 242 and manifest["format_version"] == 2
 
 
 def test_index_info_without_index(tmp_path, capsys):

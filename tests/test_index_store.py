@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import index_store
-from assistant.encoder import Encoder
-from assistant.hybrid_search import HybridSearcher, SearchFilters
-from assistant.index_store import (
+from assistant.retrieval import index_store
+from assistant.retrieval.encoder import Encoder
+from assistant.retrieval.hybrid_search import HybridSearcher, SearchFilters
+from assistant.retrieval.index_store import (
     MANIFEST,
     IndexCorruptError,
     IndexIncompatibleError,
@@ -32,8 +32,8 @@ from assistant.index_store import (
     load_index,
     load_or_build,
     read_manifest,
+    search_dir,
 )
-from assistant.notice_parser import parse_notice
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +85,17 @@ def settings(retrieval_settings, tmp_path):
 
 
 @pytest.fixture
+def project_notice(seed_doc):
+    """The library's documents: the seed notice alone."""
+    return [seed_doc]
+
+
+@pytest.fixture
+def idx(settings):
+    return search_dir(settings)
+
+
+@pytest.fixture
 def built(settings, project_notice, encoder):
     return build_index(settings, project_notice, encoder, progress=False)
 
@@ -100,23 +111,23 @@ def _leftovers(index_dir: Path) -> list[Path]:
 # --- build / load ---------------------------------------------------------------------------------------
 
 
-def test_build_writes_manifest_with_checksums(built, settings, project_notice, real_encoder):
-    m = read_manifest(settings.index_dir)
+def test_build_writes_manifest_with_checksums(built, settings, idx, project_notice, real_encoder):
+    m = read_manifest(idx)
     assert m.chunk_count == len(built.chunks) == 242
     assert m.model_id == real_encoder.model_id and m.dim == real_encoder.dim == 384
-    assert m.corpus_sha256 == project_notice.sha256
+    assert m.docs == {project_notice[0].doc: project_notice[0].sha256}
     assert {"chunks.json", "vectors.faiss", "bm25/vocab.index.json"} <= set(m.files)
     assert all(len(info["sha256"]) == 64 and info["bytes"] > 0 for info in m.files.values())
     assert m.packages["faiss-cpu"] and m.packages["bm25s"] and m.built_at
-    assert not _leftovers(settings.index_dir)
+    assert not _leftovers(idx)
 
 
-def test_fresh_index_is_loaded_not_rebuilt(built, settings, project_notice, encoder, capsys):
-    before = _snapshot(settings.index_dir)
+def test_fresh_index_is_loaded_not_rebuilt(built, settings, idx, project_notice, encoder, capsys):
+    before = _snapshot(idx)
     calls = encoder.passage_calls
     loaded = load_or_build(settings, project_notice, encoder, progress=False)
     assert encoder.passage_calls == calls
-    assert _snapshot(settings.index_dir) == before
+    assert _snapshot(idx) == before
     assert capsys.readouterr().err == ""
     assert [c.ref for c in loaded.chunks] == [c.ref for c in built.chunks]
 
@@ -126,33 +137,37 @@ def test_missing_index_is_built_with_message(settings, project_notice, encoder, 
     assert len(loaded) == 242
     assert "索引不存在" in capsys.readouterr().err
     with pytest.raises(IndexMissingError, match="index build --force"):
-        load_or_build(settings.with_overrides(index_dir=settings.index_dir.parent / "other"), project_notice, encoder,
-                      rebuild=False)
+        load_or_build(settings.with_overrides(index_dir=Path(settings.index_dir).parent / "other"), project_notice,
+                      encoder, rebuild=False)
 
 
 # --- staleness ------------------------------------------------------------------------------------------
 
 
-def test_corpus_change_triggers_rebuild(built, settings, project_notice, encoder, tmp_path, capsys):
-    text = Path(project_notice.source).read_text(encoding="utf-8")
+def test_document_change_triggers_rebuild(built, settings, idx, project_notice, encoder, tmp_path, capsys):
+    from assistant.ingest.document import parse_document
+
+    seed = project_notice[0]
+    text = Path(settings.library, seed.source).read_text(encoding="utf-8")
     assert text.count("有外线工程的，12个工作日内办结") == 1
     changed = tmp_path / "corpus.txt"
     changed.write_text(text.replace("有外线工程的，12个工作日内办结", "有外线工程的，10个工作日内办结"), encoding="utf-8")
-    notice2 = parse_notice(changed)
-    assert notice2.sha256 != project_notice.sha256
+    notice2 = parse_document(changed, seed.doc)
+    assert notice2.sha256 != seed.sha256
 
-    with pytest.raises(IndexStaleError, match="语料已变更"):
-        load_or_build(settings, notice2, encoder, rebuild=False)
-    loaded = load_or_build(settings, notice2, encoder, progress=False)
-    assert "语料已变更" in capsys.readouterr().err
-    assert "10个工作日内办结" in loaded.chunk("task-69").text
-    assert read_manifest(settings.index_dir).corpus_sha256 == notice2.sha256
+    with pytest.raises(IndexStaleError, match="文库已变更"):
+        load_or_build(settings, [notice2], encoder, rebuild=False)
+    loaded = load_or_build(settings, [notice2], encoder, progress=False)
+    assert "文库已变更（更新 1 份）" in capsys.readouterr().err
+    chunk = next(c for c in loaded.chunks if c.ref == "task-69")
+    assert "10个工作日内办结" in chunk.text
+    assert read_manifest(idx).docs == {seed.doc: notice2.sha256}
     # and back again
     load_or_build(settings, project_notice, encoder, progress=False)
-    assert "语料已变更" in capsys.readouterr().err
+    assert "文库已变更" in capsys.readouterr().err
 
 
-def test_model_change_triggers_rebuild_or_clear_error(built, settings, project_notice, encoder, real_encoder, capsys):
+def test_model_change_triggers_rebuild_or_clear_error(built, settings, idx, project_notice, encoder, real_encoder, capsys):
     # The encoder's model_id covers the prompts, which change every vector: a different "model".
     other = MemoEncoder(Encoder(replace(real_encoder.settings, query_prompt="查询: "), progress=False))
     assert other.model_id != encoder.model_id
@@ -161,7 +176,7 @@ def test_model_change_triggers_rebuild_or_clear_error(built, settings, project_n
         load_or_build(settings, project_notice, other, rebuild=False)
     assert "assistant index build --force" in str(err.value) and "构建" in str(err.value)
     with pytest.raises(IndexIncompatibleError):
-        check_compatible(read_manifest(settings.index_dir), other)
+        check_compatible(read_manifest(idx), other)
     with pytest.raises(IndexIncompatibleError):
         HybridSearcher(settings, encoder=other, index=built)
 
@@ -183,8 +198,8 @@ def test_tokenizer_resources_change_triggers_rebuild(built, settings, project_no
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("磁盘已满"), KeyboardInterrupt()])
-def test_exception_mid_build_leaves_previous_index_intact(built, settings, project_notice, encoder, monkeypatch, exc):
-    before = _snapshot(settings.index_dir)
+def test_exception_mid_build_leaves_previous_index_intact(built, settings, idx, project_notice, encoder, monkeypatch, exc):
+    before = _snapshot(idx)
 
     def fail(directory, tokens):  # after the vectors and chunk store are already written
         (directory / "half-written.npy").write_bytes(b"\x00" * 10)
@@ -193,28 +208,28 @@ def test_exception_mid_build_leaves_previous_index_intact(built, settings, proje
     monkeypatch.setattr(index_store, "_save_bm25", fail)
     with pytest.raises(type(exc)):
         build_index(settings, project_notice, encoder, progress=False)
-    assert _snapshot(settings.index_dir) == before
-    assert not _leftovers(settings.index_dir)
+    assert _snapshot(idx) == before
+    assert not _leftovers(idx)
     monkeypatch.undo()
-    assert len(load_index(settings.index_dir)) == 242
+    assert len(load_index(idx)) == 242
     assert len(load_or_build(settings, project_notice, encoder, progress=False, rebuild=False)) == 242
 
 
-def test_crash_between_swap_renames_is_recovered(built, settings, project_notice, encoder, capsys):
-    before = _snapshot(settings.index_dir)
-    aside = settings.index_dir.parent / f".{settings.index_dir.name}.old-99999-1"
-    os.replace(settings.index_dir, aside)  # what a kill between the two os.replace calls leaves
+def test_crash_between_swap_renames_is_recovered(built, settings, idx, project_notice, encoder, capsys):
+    before = _snapshot(idx)
+    aside = idx.parent / f".{idx.name}.old-99999-1"
+    os.replace(idx, aside)  # what a kill between the two os.replace calls leaves
     loaded = load_or_build(settings, project_notice, encoder, progress=False)
     assert capsys.readouterr().err == ""  # recovered, not rebuilt
-    assert _snapshot(settings.index_dir) == before and len(loaded) == 242
+    assert _snapshot(idx) == before and len(loaded) == 242
 
 
-def test_leftover_temp_dir_of_a_killed_build_is_cleaned(built, settings, project_notice, encoder):
-    junk = settings.index_dir.parent / f".{settings.index_dir.name}.tmp-killed"
+def test_leftover_temp_dir_of_a_killed_build_is_cleaned(built, settings, idx, project_notice, encoder):
+    junk = idx.parent / f".{idx.name}.tmp-killed"
     junk.mkdir()
     (junk / "vectors.faiss").write_bytes(b"partial")
     build_index(settings, project_notice, encoder, progress=False)
-    assert not _leftovers(settings.index_dir)
+    assert not _leftovers(idx)
 
 
 # --- corruption -----------------------------------------------------------------------------------------
@@ -242,19 +257,19 @@ def _delete(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [_truncate, _garble, _delete], ids=["truncate", "garble", "delete"])
-def test_every_damaged_file_is_detected_and_rebuilt(built, settings, project_notice, encoder, damage, capsys):
-    names = _index_files(settings.index_dir)
+def test_every_damaged_file_is_detected_and_rebuilt(built, settings, idx, project_notice, encoder, damage, capsys):
+    names = _index_files(idx)
     assert len(names) >= 8
     for name in names:
-        damage(settings.index_dir / name)
+        damage(idx / name)
         with pytest.raises(IndexStoreError) as err:
             load_or_build(settings, project_notice, encoder, rebuild=False)
         if name != MANIFEST:
             assert isinstance(err.value, IndexCorruptError), name
         loaded = load_or_build(settings, project_notice, encoder, progress=False)
-        assert "正在重建索引" in capsys.readouterr().err, name
+        assert "正在更新索引" in capsys.readouterr().err, name
         assert len(loaded) == 242
-        load_index(settings.index_dir)  # checksums verify again
+        load_index(idx)  # checksums verify again
         assert loaded.faiss_index.ntotal == 242
 
 
@@ -269,41 +284,39 @@ def _bad_manifests(good: dict) -> list:
 
 
 @pytest.mark.parametrize("case", range(5))
-def test_malformed_manifest_is_corrupt(built, settings, project_notice, encoder, case):
-    path = settings.index_dir / MANIFEST
+def test_malformed_manifest_is_corrupt(built, settings, idx, project_notice, encoder, case):
+    path = idx / MANIFEST
     path.write_text(json.dumps(_bad_manifests(json.loads(path.read_text()))[case]))
     with pytest.raises(IndexCorruptError):
         load_or_build(settings, project_notice, encoder, rebuild=False)
     assert len(load_or_build(settings, project_notice, encoder, progress=False)) == 242
 
 
-def test_index_dir_is_a_file(settings, project_notice, encoder):
-    settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
-    settings.index_dir.write_text("not a directory")
+def test_search_dir_is_a_file(settings, idx, project_notice, encoder):
+    idx.parent.mkdir(parents=True, exist_ok=True)
+    idx.write_text("not a directory")
     loaded = load_or_build(settings, project_notice, encoder, progress=False)
-    assert len(loaded) == 242 and settings.index_dir.is_dir()
+    assert len(loaded) == 242 and idx.is_dir()
 
 
 # --- filters --------------------------------------------------------------------------------------------
 
 
-def _tasks(searcher, hits):
-    by_ref = {t.ref: t for t in searcher_notice(searcher).tasks}
+@pytest.fixture(scope="module")
+def seed_tasks(seed_doc):
+    return {t.ref: t for t in seed_doc.tasks}
+
+
+def _tasks(by_ref, hits):
     assert all(h.ref in by_ref for h in hits), [h.ref for h in hits]
     return [by_ref[h.ref] for h in hits]
 
 
-def searcher_notice(searcher):
-    from assistant.notice_parser import load_notice
-
-    return load_notice(searcher.settings)
-
-
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
-def test_lead_filter_returns_only_that_agencys_tasks(hybrid_searcher, mode):
+def test_lead_filter_returns_only_that_agencys_tasks(hybrid_searcher, seed_tasks, mode):
     hits = hybrid_searcher.search("压缩办理时间", k=20, filters=SearchFilters(lead="市场监管局"), mode=mode)
     assert hits
-    assert all("自治区市场监管局" in t.lead for t in _tasks(hybrid_searcher, hits))
+    assert all("自治区市场监管局" in t.lead for t in _tasks(seed_tasks, hits))
 
 
 def test_category_filter_ranks_only_within_the_category(hybrid_searcher):
@@ -313,24 +326,24 @@ def test_category_filter_ranks_only_within_the_category(hybrid_searcher):
     assert all(h.dense_rank is not None for h in hits)
 
 
-def test_deadline_filter(hybrid_searcher):
+def test_deadline_filter(hybrid_searcher, seed_tasks):
     window = SearchFilters(deadline_from=date(2022, 7, 1), deadline_to=date(2022, 8, 31))
     hits = hybrid_searcher.search("企业", k=50, filters=window)
-    tasks = _tasks(hybrid_searcher, hits)
+    tasks = _tasks(seed_tasks, hits)
     assert tasks and all(date(2022, 7, 1) <= t.deadline_date <= date(2022, 8, 31) for t in tasks)
-    expected = {t.ref for t in searcher_notice(hybrid_searcher).tasks if t.deadline_date
+    expected = {t.ref for t in seed_tasks.values() if t.deadline_date
                 and date(2022, 7, 1) <= t.deadline_date <= date(2022, 8, 31)}
     assert {h.ref for h in hits} == expected  # filters run before ranking: nothing allowed is lost
 
 
-def test_agency_and_support_filters(hybrid_searcher):
+def test_agency_and_support_filters(hybrid_searcher, seed_tasks):
     hits = hybrid_searcher.search("数据共享", k=30, filters=SearchFilters(agency="大数据局"))
     assert hits and all(
-        "自治区大数据发展局" in (t.lead + t.support) for t in _tasks(hybrid_searcher, hits)
+        "自治区大数据发展局" in (t.lead + t.support) for t in _tasks(seed_tasks, hits)
     )
     hits = hybrid_searcher.search("数据共享", k=30, filters=SearchFilters(support="税务局", category="开办企业"))
     assert hits and all(
-        "广西税务局" in t.support and t.category == "开办企业" for t in _tasks(hybrid_searcher, hits)
+        "广西税务局" in t.support and t.category == "开办企业" for t in _tasks(seed_tasks, hits)
     )
 
 

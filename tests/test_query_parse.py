@@ -7,19 +7,24 @@ from datetime import date
 import pytest
 
 from assistant.config import load_settings
-from assistant.lexicon import Lexicon
-from assistant.normalize import clean_question, normalize_text
-from assistant.notice_parser import load_notice
-from assistant.query_parse import parse_question
+from assistant.understanding.lexicon import Lexicon
+from assistant.understanding.normalize import clean_question, normalize_text
+from assistant.understanding.query_parse import parse_question
 
 
 @pytest.fixture(scope="module")
-def lexicon():
-    return Lexicon.from_notice(load_notice(load_settings()))
+def lexicon(tmp_path_factory):
+    from assistant.library.catalog import Library
+
+    library = Library(load_settings(index_dir=tmp_path_factory.mktemp("lexicon")))
+    library.sync()
+    return Lexicon.build(library.store.agency_names(), [c for c, _ in library.store.categories()])
 
 
 def parse(text, lexicon):
-    return parse_question(normalize_text(text), lexicon)
+    from datetime import date
+
+    return parse_question(normalize_text(text), lexicon, date(2022, 6, 17))
 
 
 @pytest.mark.parametrize(

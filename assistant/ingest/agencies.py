@@ -36,6 +36,7 @@ class AgencyData:
     place_prefixes: tuple[str, ...]
     unprefixed_markers: tuple[str, ...]
     level_words: tuple[str, ...]
+    level_word_exceptions: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +49,7 @@ def agency_data() -> AgencyData:
         place_prefixes=tuple(sorted(raw["place_prefixes"], key=len, reverse=True)),
         unprefixed_markers=tuple(raw["unprefixed_markers"]),
         level_words=tuple(sorted(raw["level_words"], key=len, reverse=True)),
+        level_word_exceptions=tuple(raw["level_word_exceptions"]),
     )
 
 
@@ -87,7 +89,10 @@ def canonical_name(name: str) -> str:
 
 
 def _prefix_of(item: str) -> str | None:
-    for prefix in agency_data().place_prefixes:
+    data = agency_data()
+    if item.startswith(data.level_word_exceptions):
+        return None
+    for prefix in data.place_prefixes:
         if item.startswith(prefix) and len(item) > len(prefix) + 1:
             return prefix
     return None
@@ -96,7 +101,7 @@ def _prefix_of(item: str) -> str | None:
 def _takes_prefix(item: str) -> bool:
     """A bare department name (财政局, 人力资源社会保障厅) takes the level prefix written before the list."""
     data = agency_data()
-    if item.startswith(data.level_words):
+    if item.startswith(data.level_words) and not item.startswith(data.level_word_exceptions):
         return False
     if any(marker in item for marker in data.unprefixed_markers):
         return False

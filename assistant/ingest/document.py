@@ -12,8 +12,24 @@ from assistant.ingest.text_tables import text_tables
 from assistant.records import DocMeta, Document, Unit
 from assistant.textutil import fold
 
-# Bumped whenever parsing changes what a file yields, so a library re-reads its files.
-PARSER_VERSION = 1
+
+
+def _parser_fingerprint() -> str:
+    """Changes whenever the ingest code or its data changes, so a library re-reads its files then."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    for name in ("agency_aliases.json", "categories.json", "table_columns.json", "places.json"):
+        digest.update(resources.files("assistant").joinpath("data", name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+PARSER_VERSION = _parser_fingerprint()
 
 
 class DocumentError(ValueError):

@@ -15,7 +15,7 @@ from datetime import date
 from assistant.ingest.dates import FULL_DATE, parse_full_date
 from assistant.places import gazetteer
 from assistant.records import DocMeta
-from assistant.textutil import squeeze_spaces, strip_all_space
+from assistant.textutil import fold, squeeze_spaces, strip_all_space
 
 KIND_WORDS = r"(?:行动方案|实施方案|工作方案|方案|工作要点|要点|条例|实施细则|细则|办法|规定|实施意见|意见|若干措施|措施|举措|清单|任务分解表|分解表|程序表|一览表|表|计划|规划|纲要|决定|通知)"
 # A title may end with its 文号 or a short note in brackets: …实施意见(池政〔2017〕101号), …程序表(工商).
@@ -149,6 +149,10 @@ def read_front_matter(written: list[str], folded: list[str], title_hint: str, fa
     if not title:
         title = _clean_title(title_hint) if title_hint else fallback_title
     body_start = (title_lines[-1] + 1) if title_lines else 0
+    # A page that shows its title twice (a site header and the article's own heading): the repeat is no text.
+    while body_start < n and title and strip_all_space(folded[body_start]) == strip_all_space(fold(title)):
+        skip.add(body_start)
+        body_start += 1
     # Metadata lines anywhere before the body, and dated lines (通过/施行) just after a markup title.
     for i in range(0, min(n, body_start + 12)):
         f = folded[i].strip()
@@ -215,6 +219,8 @@ def read_front_matter(written: list[str], folded: list[str], title_hint: str, fa
     text_all = "\n".join(folded)
     if "effective" not in dates and (m := _EFFECTIVE.search(text_all)):
         dates["effective"] = strip_all_space(m.group(1))
+    elif "effective" not in dates and (m := re.search(r"自(公布|发布|印发)之日起(施行|实施|执行)", text_all)):
+        dates["effective"] = m.group(0)
     if not issuer:
         issuer = _issuer_from_title(title)
     attachment = ""

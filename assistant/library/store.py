@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     sources_json TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     format TEXT NOT NULL,
-    parser_version INTEGER NOT NULL,
+    parser_version TEXT NOT NULL,
     added_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS units (
@@ -141,7 +141,7 @@ class LibraryStore:
             self._docs_cache = None
 
     # -- documents ----------------------------------------------------------------------------------
-    def put(self, document: Document, parser_version: int) -> None:
+    def put(self, document: Document, parser_version: str) -> None:
         with self.transaction() as db:
             self._delete(db, document.doc)
             m = document.meta

@@ -520,7 +520,7 @@ def load_or_build(
             if isinstance(exc, IndexIncompatibleError):
                 raise
             raise type(exc)(f"{exc}。请运行 `assistant index build --force` 重建索引。") from exc
-        _say(progress, f"{exc}，正在更新索引…")
+        print(f"{exc}，正在更新索引…", file=sys.stderr, flush=True)  # always said: it explains a slow start
         return build_index(settings, docs, encoder, cache, progress=progress)
 
 

@@ -1,0 +1,409 @@
+"""The assistant: one typed `ask` that routes a question to the library's rows, a unit, the document model
+or retrieval, and writes the answer with citations that name their documents.
+
+Set questions (哪些/多少项/…牵头) are answered from the database, exactly; numbered references (任务70,
+第二十条, 第（三）条) from the units; questions about documents from the document model; everything else
+from hybrid retrieval with a verbatim quote. Out-of-scope questions abstain and say what the library covers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from dataclasses import replace
+
+from assistant.answering import document_answers as about
+from assistant.answering import writers as write
+from assistant.answering.citations import Key, Marks, collect_citations
+from assistant.answering.quotes import answers_with_value, asked_value
+from assistant.answering.table_query import select_rows
+from assistant.config import Settings, load_settings
+from assistant.ingest.metadata import reference_date
+from assistant.library.catalog import Library
+from assistant.records import Answer, Document, Hit, Unit
+from assistant.textutil import int_to_cn
+from assistant.understanding.doc_scope import Scope, resolve_scope
+from assistant.understanding.lexicon import Lexicon
+from assistant.understanding.normalize import clean_question
+from assistant.understanding.out_of_scope import request_reason, weak_evidence
+from assistant.understanding.query_parse import AgencyCondition, ParsedQuestion, parse_question
+
+_MEASURE_TOPIC = re.compile(r"措施|举措|政策|规定|要求")
+_PROSE_CUE = re.compile(r"(方案|条例|文件).{0,4}(怎么说|提了|提到|讲了|说了|有什么|有哪些|要求)|措施|举措|规定")
+_WHEN_DONE = re.compile(r"(什么时候|何时|哪天|几月|啥时候|截止|期限|时限).{0,6}(完成|办完|到期|截止|落实|做完)|完成时限|截止(日期|时间)")
+
+# Retrieval-evidence floors for abstention: below either, nothing in the library is close to the question.
+# Measured on the gold set (eval/gold.jsonl): chit-chat scores dense ≈ 0.84 and BM25 ≈ 0, while the
+# answerable free-text questions all score BM25 ≥ 2.9 (their content words occur in the documents).
+DENSE_FLOOR = 0.85
+BM25_FLOOR = 1.5
+MIN_HITS = 10
+
+
+def _ranking_for(intent: str, hits: list[Hit], cited: list[Key]) -> list[Hit]:
+    """The ranking a reader sees. A lookup puts what the answer rests on first. A set answer decides which
+    task rows are relevant (its rows go before rows outside it) but not where other units rank."""
+    by_key = {h.key: h for h in hits}
+    if intent in ("list", "count"):
+        cited_set = set(cited)
+        in_set_or_prose = [h.key for h in hits if h.key in cited_set or not h.ref.startswith("task-")]
+        missing = [k for k in cited if k not in by_key]
+        outside = [h.key for h in hits if h.ref.startswith("task-") and h.key not in cited_set]
+        order = in_set_or_prose + missing + outside
+    else:
+        order = cited + [h.key for h in hits if h.key not in set(cited)]
+    # Each score is capped by the one above it, so the list stays non-increasing after reordering.
+    ranked: list[Hit] = []
+    previous = max((h.score for h in hits), default=0.0)
+    for key in order:
+        old = by_key.get(key)
+        score = min(old.score, previous) if old else previous
+        previous = score
+        ranked.append(Hit(key[1], score, old.dense_rank if old else None, old.bm25_rank if old else None, doc=key[0]))
+    return ranked
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, progress: bool = True, library: Library | None = None):
+        self.settings = settings or load_settings()
+        self.progress = progress
+        self.library = library or Library(self.settings, progress=progress)
+        self.sync_messages = self.library.sync()
+        self._searcher = None
+        self._lock = threading.Lock()
+        self._load_library()
+
+    def _load_library(self) -> None:
+        self.docs: dict[str, Document] = dict(self.library.documents)
+        store = self.library.store
+        self.lexicon = Lexicon.build(store.agency_names(), [c for c, _ in store.categories()])
+        self._library_text = "\n".join(u.text + u.goal + u.lead_raw + u.support_raw + u.title
+                                       for d in self.docs.values() for u in d.units)
+
+    def reload(self) -> None:
+        """Pick up documents added or removed since start (by `library add`/`remove` or the folder)."""
+        self.sync_messages = self.library.sync()
+        with self._lock:
+            self._searcher = None
+        self._load_library()
+
+    # -- retrieval -----------------------------------------------------------------------------------
+    @property
+    def searcher(self):
+        with self._lock:
+            if self._searcher is None:
+                from assistant.retrieval.encoder import Encoder
+                from assistant.retrieval.hybrid_search import HybridSearcher
+
+                encoder = Encoder(self.settings, progress=self.progress)
+                self._searcher = HybridSearcher(self.settings, encoder=encoder, docs=list(self.docs.values()),
+                                                cache=self.library.store, progress=self.progress)
+            return self._searcher
+
+    def warm_up(self) -> None:
+        self.searcher.search("开办企业", k=1)
+
+    def _search(self, text: str, scope: Scope):
+        from assistant.retrieval.hybrid_search import SearchFilters
+
+        k = max(MIN_HITS, self.settings.top_k)
+        if len(scope.docs) == len(self.docs):
+            return self.searcher.search_detailed(text, k=k)
+        result = self.searcher.search_detailed(text, k=k, filters=SearchFilters(docs=frozenset(scope.docs)))
+        if len(result.hits) < k:  # the contract promises 10 hits: fill from the rest of the library
+            rest = self.searcher.search_detailed(text, k=k)
+            seen = {h.key for h in result.hits}
+            floor = min((h.score for h in result.hits), default=0.0)
+            extra = [replace(h, score=min(h.score, floor)) for h in rest.hits if h.key not in seen]
+            result = result._replace(hits=result.hits + extra[: k - len(result.hits)])
+        return result
+
+    # -- the one entry point --------------------------------------------------------------------------
+    def ask(self, question: str, lead: str | None = None, category: str | None = None, scope: str | None = None,
+            history: list[str] | None = None) -> Answer:
+        clean = clean_question(question)
+        shown = clean.text if clean.text else str(question)[:200]
+        if clean.error:
+            return Answer(question=shown, answer=clean.error, abstained=True, intent="invalid")
+        text = clean.text
+        first = parse_question(text, self.lexicon, self._reference(list(self.docs.values())))
+        spans = [(m.start, m.end) for m in first.mentions if m.kind == "agency"]
+        doc_scope = resolve_scope(text, list(self.docs.values()), scope,
+                                  deadline_text=first.deadline.text if first.deadline else "", agency_spans=spans)
+        docs = [self.docs[d] for d in doc_scope.docs]
+        parsed = parse_question(text, self.lexicon, self._reference(docs))
+        parsed = self._with_ui_filters(parsed, lead, category)
+        result = self._search(text, doc_scope) if self.docs else None
+        hits = result.hits if result else []
+        marks = Marks(self.docs)
+        markdown, quotes, intent, abstained = self._route(text, parsed, doc_scope, docs, result, marks)
+        if len({d for d, _ in quotes}) > 1 and not marks.qualify:
+            marks.qualify = True  # several documents cited: every marker names its document
+            markdown, quotes, intent, abstained = self._route(text, parsed, doc_scope, docs, result, marks)
+        if doc_scope.note and not abstained:
+            markdown = f"（{doc_scope.note}）\n\n{markdown}"
+        citations = collect_citations(markdown, quotes, self.docs, marks)
+        if not abstained:
+            hits = _ranking_for(intent, hits, [(c.doc, c.ref) for c in citations])
+        answer = Answer(question=shown, answer=markdown, citations=citations, hits=hits, abstained=abstained,
+                        intent=intent)
+        answer.hit_details = self._hit_details(hits)
+        answer.rows = [self._row_record(c.doc, c.ref) for c in citations if c.ref.startswith(("task-", "row-"))] \
+            if intent in ("list", "count") else []
+        return answer
+
+    def _reference(self, docs: list[Document]):
+        for doc in docs:
+            if doc.tasks or any(u.deadline_date for u in doc.units):
+                return reference_date(doc.meta)
+        return reference_date(docs[0].meta) if docs else None
+
+    def _hit_details(self, hits: list[Hit]) -> list[dict]:
+        out = []
+        for h in hits:
+            doc = self.docs.get(h.doc)
+            unit = doc.unit(h.ref) if doc else None
+            out.append({"doc": h.doc, "doc_title": doc.title if doc else "", "ref": h.ref,
+                        "label": unit.label if unit else h.ref, "score": round(float(h.score), 6),
+                        "text": (unit.text or unit.title) if unit else ""})
+        return out
+
+    def _row_record(self, doc_id: str, ref: str) -> dict:
+        doc = self.docs[doc_id]
+        u = doc.unit(ref)
+        return {"doc": doc_id, "doc_title": doc.title, "ref": ref, "label": u.label, "number": u.number,
+                "category": u.category, "goal": u.goal, "task": u.text, "deadline": u.deadline,
+                "lead": "、".join(u.lead) or u.lead_raw, "support": "、".join(u.support) or u.support_raw,
+                **{f"其他:{k}": v for k, v in u.fields.items()}}
+
+    def _with_ui_filters(self, parsed: ParsedQuestion, lead: str | None, category: str | None) -> ParsedQuestion:
+        if lead and lead not in ("全部", "") and all(lead not in a.names for a in parsed.agencies):
+            parsed = replace(parsed, agencies=parsed.agencies + (AgencyCondition(lead, (lead,), "lead"),))
+        if category and category not in ("全部", "") and category not in parsed.categories:
+            parsed = replace(parsed, categories=parsed.categories + (category,))
+        return parsed
+
+    def _units(self, hits: list[Hit]) -> list[tuple[Document, Unit, Hit]]:
+        out = []
+        for h in hits:
+            doc = self.docs.get(h.doc)
+            unit = doc.unit(h.ref) if doc else None
+            if unit is not None:
+                out.append((doc, unit, h))
+        return out
+
+    def _abstain(self, reason: str, text: str, nearest: list[Hit], marks: Marks, intent: str = "abstain"):
+        near = [(d, u) for d, u, _ in self._units(nearest[:1])]
+        md, quotes = write.write_abstain(reason, list(self.docs.values()), text, near, marks)
+        return md, quotes, intent, True
+
+    def _route(self, text: str, parsed: ParsedQuestion, scope: Scope, docs: list[Document], result, marks: Marks):
+        hits = result.hits if result else []
+        if not self.docs:
+            return self._abstain("", text, [], marks)
+        reason = request_reason(text, self._library_text) or scope.reason
+        if reason:
+            return self._abstain(reason, text, hits[:1] if scope.reason is None else [], marks)
+
+        numbered = self._numbered(text, parsed, docs, marks)
+        if numbered is not None:
+            return numbered
+        documentary = self._about_documents(text, parsed, scope, docs, marks)
+        if documentary is not None:
+            return documentary
+
+        if self._is_set_question(parsed):
+            groups = [(d, rows) for d, rows in select_rows(self.library.store, docs, parsed)
+                      if d.tasks or rows or len(docs) == 1]
+            md, quotes = write.write_rows(parsed, groups, parsed.wants_count, marks)
+            return md, quotes, "count" if parsed.wants_count else "list", False
+        if parsed.unknown_agency and (parsed.wants_list or parsed.wants_count):
+            md, quotes = write.write_unknown_agency(parsed.unknown_agency, self._similar_agencies(parsed.unknown_agency),
+                                                    list(self.docs.values()))
+            return md, quotes, "count" if parsed.wants_count else "list", True
+
+        if not hits or weak_evidence(result.dense_top, result.bm25_top, DENSE_FLOOR, BM25_FLOOR):
+            return self._abstain("", text, [], marks)
+        scoped_hits = [h for h in hits if h.doc in set(scope.docs)] or hits
+        kind = asked_value(text)
+        asks_deadline = bool(_WHEN_DONE.search(text))
+        units = self._units(scoped_hits[:5])
+        primary = self._answering_unit(text, units, kind, asks_deadline)
+        if primary is None:
+            return self._abstain("文件没有给出这一数值，", text, scoped_hits[:1], marks)
+        if len(docs) > 1 and kind:
+            others = self._other_documents_answering(text, units, kind, primary)
+            if others:
+                md, quotes = write.write_per_document(text, [primary] + others, kind, marks, asks_deadline)
+                return md, quotes, "lookup", False
+        related = [(d, u, h) for d, u, h in self._units(scoped_hits) if (d.doc, u.ref) != (primary[0].doc, primary[1].ref)]
+        md, quotes = write.write_lookup(text, primary, related, kind, marks, asks_deadline=asks_deadline,
+                                        multi=len(self.docs) > 1)
+        return md, quotes, "lookup", False
+
+    # -- numbered units --------------------------------------------------------------------------------
+    def _numbered(self, text: str, parsed: ParsedQuestion, docs: list[Document], marks: Marks):
+        if parsed.task_numbers:
+            number = parsed.task_numbers[0]
+            with_tasks = [d for d in docs if d.tasks] or docs
+            found = [(d, u) for d in with_tasks for u in d.tasks if u.number == number]
+            if not found:
+                doc = with_tasks[0]
+                md, quotes = write.write_missing(f"第 {number} 项", number, doc, len(doc.tasks), "项")
+                return md, quotes, "task", True
+            return self._show_units(found, marks, "task")
+        if parsed.article_numbers and any(d.articles for d in docs) and not _MEASURE_WORDS.search(text):
+            number = parsed.article_numbers[0]
+            with_articles = [d for d in docs if d.articles]
+            found = [(d, u) for d in with_articles for u in d.articles if u.number == number]
+            if not found:
+                doc = with_articles[0]
+                md, quotes = write.write_missing(f"第{int_to_cn(number)}条", number, doc, len(doc.articles), "条")
+                return md, quotes, "article", True
+            return self._show_units(found, marks, "article")
+        measure_numbers = parsed.measure_numbers
+        if measure_numbers:
+            number = measure_numbers[0]
+            with_measures = [d for d in docs if d.of_kind("measure")]
+            if not with_measures:
+                return None
+            found = [(d, u) for d in with_measures for u in d.of_kind("measure") if u.number == number]
+            # A document whose measures restart in each part has several (三): the first of each.
+            found = list({d.doc: (d, u) for d, u in reversed(found)}.values())[::-1]
+            if not found:
+                doc = with_measures[0]
+                total = len(doc.of_kind("measure"))
+                md = f"《{doc.title}》共 {total} 条措施，没有第（{int_to_cn(number)}）条，{write.not_covered([doc])}。"
+                return md, {}, "measure", True
+            return self._show_units(found, marks, "measure")
+        if parsed.chapter_numbers and not parsed.has_conditions:
+            number = parsed.chapter_numbers[0]
+            heads = [(d, u) for d in docs for u in d.units if u.kind in ("part", "chapter") and u.number == number
+                     and u.parent is None]
+            if heads:
+                return self._show_headings(heads[:3], marks)
+        heads = self._headings_by_title(text, docs)
+        if heads and not parsed.agencies and not parsed.wants_count:
+            return self._show_headings(heads[:3], marks)
+        return None
+
+    def _show_units(self, found: list[tuple[Document, Unit]], marks: Marks, intent: str):
+        if len(found) > 1:
+            marks.qualify = True
+        parts, quotes = [], {}
+        for doc, unit in found[:5]:
+            md, q = write.write_unit(doc, unit, marks)
+            parts.append(f"**《{doc.title}》**\n\n{md}" if len(found) > 1 else md)
+            quotes.update(q)
+        return "\n\n".join(parts), quotes, intent, False
+
+    def _show_headings(self, heads: list[tuple[Document, Unit]], marks: Marks):
+        parts, quotes = [], {}
+        for doc, head in heads:
+            children = [u for u in doc.units if u.parent == head.ref and u.kind not in ("task",) and u.text]
+            md, q = write.write_chapter(doc, head, children, marks)
+            parts.append(f"**《{doc.title}》**\n\n{md}" if len(heads) > 1 else md)
+            quotes.update(q)
+        return "\n\n".join(parts), quotes, "chapter", False
+
+    def _headings_by_title(self, text: str, docs: list[Document]) -> list[tuple[Document, Unit]]:
+        found = []
+        for doc in docs:
+            for unit in doc.units:
+                if unit.kind not in ("part", "chapter") or not unit.title or unit.parent is not None:
+                    continue
+                core = unit.title.removeprefix("着力打造")
+                # "涉外环境那一章", "政务环境方面": the last words name the part. A regulation's short
+                # chapter names (政务服务, 市场环境) are topics too, so they need a word that asks for the chapter.
+                key = core[-4:] if core.endswith("环境") else core
+                if unit.kind == "chapter" and not re.search(r"章|部分", text):
+                    continue
+                if len(key) >= 4 and key in text:
+                    found.append((doc, unit))
+        return found
+
+    # -- questions about documents -----------------------------------------------------------------------
+    def _about_documents(self, text: str, parsed: ParsedQuestion, scope: Scope, docs: list[Document], marks: Marks):
+        if about.asks_library(text) and not parsed.has_conditions:
+            md, quotes = about.write_library(list(self.docs.values()), marks)
+            return md, quotes, "library", False
+        if parsed.has_conditions:
+            return None
+        targets = docs if (scope.named or len(self.docs) == 1) else list(self.docs.values())
+        if about.asks_meta(text):
+            md, quotes = about.write_meta_all(targets[:5], marks)
+            return md, quotes, "meta", False
+        kind = about.counted_kind(text) if parsed.wants_count or re.search(r"多少|几", text) else None
+        if kind:
+            written = about.write_count(targets, kind, marks)
+            if written:
+                return *written, "document", False
+        if about.asks_outline(text) and (scope.named or len(self.docs) == 1 or len(targets) == 1):
+            parts, quotes = [], {}
+            for doc in targets[:3]:
+                md, q = about.write_outline(doc, marks)
+                parts.append(md)
+                quotes.update(q)
+            return "\n\n".join(parts), quotes, "outline", False
+        return None
+
+    # -- retrieval answers --------------------------------------------------------------------------------
+    def _answering_unit(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str | None,
+                        asks_deadline: bool) -> tuple[Document, Unit] | None:
+        """The best-ranked unit that can answer: for "多少/多久" questions one that gives such a value."""
+        if not top:
+            return None
+        if asks_deadline:
+            dated = [(d, u) for d, u, _ in top if u.deadline]
+            return dated[0] if dated else top[0][:2]
+        if kind is None:
+            # "方案怎么说/提了什么措施" asks for the prose: a measure or article near the top answers it best.
+            if _PROSE_CUE.search(text):
+                prose = [(d, u) for d, u, _ in top if u.kind in ("measure", "article", "item", "point")]
+                if prose:
+                    return prose[0]
+            return top[0][:2]
+        for doc, unit, _ in top[:3]:
+            if answers_with_value(text, write.unit_text(doc, unit)[0], kind):
+                return doc, unit
+        return None
+
+    def _other_documents_answering(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str,
+                                   primary: tuple[Document, Unit]) -> list[tuple[Document, Unit]]:
+        """Other documents whose near-top units give the asked value too (a time limit in two places)."""
+        seen = {primary[0].doc}
+        out = []
+        for doc, unit, hit in top:
+            if doc.doc in seen or (hit.dense_rank or 99) > 5:
+                continue
+            if answers_with_value(text, write.unit_text(doc, unit)[0], kind):
+                out.append((doc, unit))
+                seen.add(doc.doc)
+        return out
+
+    @staticmethod
+    def _is_set_question(parsed: ParsedQuestion) -> bool:
+        """Does the question ask for *every* row meeting a condition (vs. about a topic)?"""
+        if not parsed.has_conditions:
+            return False
+        if parsed.wants_count or parsed.has_role_word:
+            return True
+        if not parsed.mentions_task:
+            return False  # "小额诉讼有什么改革" is about a topic, not the 执行合同 rows
+        # "知识产权方面有哪些措施" asks about the prose measures, not the table.
+        only_category = parsed.categories and not parsed.agencies and not parsed.deadline
+        if only_category and _MEASURE_TOPIC.search(parsed.text) and "任务" not in parsed.text:
+            return False
+        return parsed.wants_list or bool(parsed.deadline)
+
+    def _similar_agencies(self, name: str) -> list[str]:
+        from assistant.ingest.agencies import short_name
+
+        names = list(self.lexicon.named_agencies())
+        short = {short_name(n): n for n in names}
+        close = difflib.get_close_matches(name, list(short), n=3, cutoff=0.3)
+        return [short[c] for c in close]
+
+
+_MEASURE_WORDS = re.compile(r"措施|方案|[(（][一二三四五六七八九十]+[)）]")

@@ -1,0 +1,28 @@
+"""Exact answers to "which / how many" questions: a query over the library database, every matching row of
+every document in scope, no more and no fewer, grouped by document."""
+
+from __future__ import annotations
+
+from assistant.ingest.metadata import reference_date
+from assistant.library.store import LibraryStore, RowCondition
+from assistant.records import Document, Unit
+from assistant.understanding.query_parse import ParsedQuestion, parse_deadline
+
+
+def select_rows(store: LibraryStore, docs: list[Document], parsed: ParsedQuestion) -> list[tuple[Document, list[Unit]]]:
+    """Rows per document. A deadline written without its year ("11月30日前") is read in each document's own
+    period, the way that document's deadlines are."""
+    agencies = [RowCondition(a.names, a.role) for a in parsed.agencies]
+    groups = []
+    for doc in docs:
+        deadline = parsed.deadline
+        if deadline is not None:
+            deadline = parse_deadline(parsed.text, reference_date(doc.meta)) or deadline
+        keys = store.select_units(
+            docs=[doc.doc], agencies=agencies, agency_join=parsed.agency_join, categories=parsed.categories,
+            deadline_from=deadline.start if deadline else None, deadline_to=deadline.end if deadline else None,
+            no_support=parsed.no_support,
+        )
+        units = [u for _, ref in keys if (u := doc.unit(ref)) is not None]
+        groups.append((doc, units))
+    return groups

@@ -1,0 +1,1 @@
+"""App: the command line and the web chat."""

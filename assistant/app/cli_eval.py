@@ -1,0 +1,108 @@
+"""`assistant eval [--gold FILE] [--systems NAMES] [--json] [--report DIR]`: score the product and baselines.
+
+Runs in-process: loads the gold file (validated first, so a bad file fails before any model loads), builds
+the systems over one shared model and index, answers every question with every system, prints the tables
+(or, with --json, `{"systems": {NAME: {TYPE: {METRIC: value}}}, …}`) and writes eval/reports/latest.*.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from assistant.app.cli import settings_from as _settings
+from assistant.errors import UserError
+from assistant.config import project_root
+
+DEFAULT_GOLD = Path("eval") / "gold.jsonl"
+DEFAULT_REPORT_DIR = Path("eval") / "reports"
+
+
+def register(subparsers) -> None:
+    from assistant.evaluation.systems import SYSTEMS
+
+    p = subparsers.add_parser(
+        "eval",
+        help="在评测集上评测问答助手与基线系统",
+        description="在评测集上逐题运行各系统（进程内），按题型计分并输出对比表与报告。",
+    )
+    p.add_argument("--gold", metavar="FILE", help=f"评测集 JSONL 文件（默认 {DEFAULT_GOLD}）")
+    p.add_argument(
+        "--systems",
+        metavar="NAMES",
+        help=f"逗号分隔的系统名（默认全部：{','.join(SYSTEMS)}）",
+    )
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各系统各题型的指标")
+    p.add_argument("--report", metavar="DIR", help=f"报告目录（默认 {DEFAULT_REPORT_DIR}）：写入 latest.md/.png/.json")
+    p.add_argument("--no-report", dest="no_report", action="store_true", help="不写报告文件")
+    p.set_defaults(func=cmd_eval)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _display(path: Path) -> str:
+    """The gold path as shown in reports: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(project_root()))
+    except ValueError:
+        return str(path)
+
+
+def cmd_eval(args) -> int:
+    from assistant.retrieval.encoder import EncoderError
+    from assistant.evaluation.runner import GoldFileError, load_gold, run_eval
+    from assistant.evaluation.systems import Resources, SystemUnavailableError, build_systems, parse_system_names
+    from assistant.retrieval.index_store import IndexStoreError
+
+    gold_path = Path(args.gold) if args.gold else project_root() / DEFAULT_GOLD
+    try:
+        gold = load_gold(gold_path)
+    except GoldFileError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        names = parse_system_names(args.systems)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+    settings = _settings(args)
+    resources = Resources(settings, progress=False)
+    try:
+        try:
+            systems = build_systems(names, resources)
+        except SystemUnavailableError as exc:
+            if args.systems or "assistant" not in names:
+                raise
+            # Default run without the product (e.g. while it is being written): score the baselines.
+            _log(f"提示：{exc}，本次只评测基线系统")
+            names = [n for n in names if n != "assistant"]
+            systems = build_systems(names, resources)
+        run = run_eval(gold, systems, gold_path=_display(gold_path), log=_log)
+    except (SystemUnavailableError, EncoderError, IndexStoreError) as exc:
+        raise UserError(str(exc)) from None
+
+    summary = run.summary()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        from assistant.evaluation.report import overview_table, type_table
+        from assistant.evaluation.runner import TYPES
+
+        print(overview_table(summary))
+        for kind in TYPES:
+            if any(kind in s for s in summary["systems"].values()):
+                print(f"\n{kind}:")
+                print(type_table(summary, kind))
+
+    if not args.no_report:
+        from assistant.evaluation.report import write_report
+
+        directory = Path(args.report) if args.report else project_root() / DEFAULT_REPORT_DIR
+        try:
+            written = write_report(summary, directory, run.results)
+        except OSError as exc:
+            raise UserError(f"无法写入报告目录 {directory}：{exc}") from None
+        _log("报告已写入：" + "、".join(str(p) for p in written))
+    return 0

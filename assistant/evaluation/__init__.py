@@ -1,0 +1,1 @@
+"""Evaluation: gold set, systems compared, metrics and reports."""

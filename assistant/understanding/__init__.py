@@ -1,0 +1,1 @@
+"""Understanding: a question → what it asks (conditions, numbers, the documents it names)."""

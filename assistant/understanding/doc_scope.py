@@ -1,0 +1,180 @@
+"""Which documents a question is about: named by a scope (id, short name or part of a title) or in the
+question the way people do — a place (上海的, 国务院的), a year (2022年的), a kind (条例, 方案, 工作要点),
+a short name (广东条例). A place, year or kind that no document covers is a reason to say "not covered";
+a place inside a province (or the country) that a document covers is answered from that document, with a
+note saying so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.ingest.dates import parse_full_date
+from assistant.places import Place, gazetteer
+from assistant.records import Document
+from assistant.textutil import fold, strip_all_space
+
+# Question words for kinds of document → words their titles end with.
+_KIND_WORDS = (
+    # 办法, 规定, 措施, 意见 alone are everyday words ("有没有简单办法"): only their longer forms name documents.
+    ("条例", ("条例",)), ("实施细则", ("细则",)), ("细则", ("细则",)), ("管理办法", ("办法",)),
+    ("行动方案", ("方案",)), ("实施方案", ("方案",)), ("工作方案", ("方案",)), ("方案", ("方案",)),
+    ("工作要点", ("要点",)), ("要点", ("要点",)), ("实施意见", ("意见",)), ("若干措施", ("措施",)),
+    ("分解表", ("分解表",)),
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年?(?!\s*\d{1,2}\s*月)")
+_COMPARISON = re.compile(r"(比|较|相比|对比|高于|低于|超过|同期|基础上|水平)\s*$")
+_OWN_DOC = re.compile(r"自己的|本地的|本市的|当地的|出台|制定|发布|印发|有没有.{0,6}(文件|条例|方案|政策)")
+_NATIONAL = re.compile(r"国务院|全国性|全国的|国家层面|国家的|中央的|国家级")
+
+
+@dataclass(frozen=True)
+class Scope:
+    docs: tuple[str, ...]  # the documents that answer, in library order
+    named: bool = False  # the question or its scope field named them
+    reason: str | None = None  # why nothing in the library covers it (Chinese, ends with "，")
+    note: str = ""  # what the answer should say about the scope (e.g. a province's plan used for a city)
+    mentions: tuple[str, ...] = field(default=())  # the words that named the documents
+
+
+def _place_of_doc(doc: Document) -> Place | None:
+    if not doc.meta.place:
+        return None
+    if doc.meta.place == "全国":
+        return Place("全国", "全国", "national")
+    found = gazetteer().find(doc.meta.place)
+    return found[-1][2] if found else None
+
+
+def _doc_text(doc: Document) -> str:
+    cache = doc.__dict__.get("_scope_text")
+    if cache is None:
+        cache = fold(" ".join(u.text + u.title + u.lead_raw + u.support_raw for u in doc.units))
+        object.__setattr__(doc, "_scope_text", cache)
+    return cache
+
+
+def _years_of(doc: Document) -> set[int]:
+    years = {doc.meta.year} if doc.meta.year else set()
+    years |= {u.deadline_date.year for u in doc.units if u.deadline_date}
+    years |= {d.year for v in doc.meta.dates.values() if (d := parse_full_date(v))}
+    return years
+
+
+def _matches_place(doc: Document, place: Place) -> bool:
+    own = _place_of_doc(doc)
+    if own is None:
+        return False
+    if place.level == "national":
+        return own.level == "national"
+    return own.name == place.name or own.short == place.short or doc.meta.place.endswith(place.name)
+
+
+def _within(doc: Document, place: Place) -> bool:
+    """The document covers a larger area that holds the place (a province's plan for one of its cities)."""
+    own = _place_of_doc(doc)
+    if own is None or place.level == "national":
+        return False
+    if own.level == "national":
+        return True
+    return own.level == "province" and place.province == own.name and place.name != own.name
+
+
+def _kind_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    found, taken = [], text
+    for word, endings in _KIND_WORDS:
+        if word in taken:
+            found.append((word, endings))
+            taken = taken.replace(word, " " * len(word))
+    return found
+
+
+def _question_places(text: str, skip_spans: list[tuple[int, int]]) -> list[Place]:
+    places = []
+    for start, end, place in gazetteer().find(text):
+        if any(s <= start and end <= e for s, e in skip_spans):
+            continue  # part of an agency's name: 南宁海关
+        if place.level == "national":
+            if not _NATIONAL.search(text[max(0, start - 1): end + 3]):
+                continue  # "全国前列", "国家有关规定" name no document
+        places.append(place)
+    return places
+
+
+def _years(text: str, deadline_text: str) -> list[int]:
+    years = []
+    for m in _YEAR.finditer(text):
+        if m.group(1) in deadline_text or _COMPARISON.search(text[: m.start()][-6:]) or \
+                re.match(r"\s*(水平|同期|基础)", text[m.end(): m.end() + 6]):
+            continue
+        years.append(int(m.group(1)))
+    return years
+
+
+def by_name(name: str, docs: list[Document]) -> list[Document]:
+    """Documents a scope field names: an id, a short name, or a part of the title."""
+    key = strip_all_space(fold(name)).strip("《》")
+    if not key:
+        return []
+    exact = [d for d in docs if key in (d.doc, fold(d.short_name), strip_all_space(fold(d.title)))]
+    if exact:
+        return exact
+    return [d for d in docs if key in strip_all_space(fold(d.title)) or (d.short_name and key in fold(d.short_name))]
+
+
+def resolve_scope(text: str, docs: list[Document], scope: str | None = None, deadline_text: str = "",
+                  agency_spans: list[tuple[int, int]] | None = None) -> Scope:
+    """The documents a (normalised) question is about, or why none is."""
+    all_ids = tuple(d.doc for d in docs)
+    if scope and scope.strip():
+        named = by_name(scope, docs)
+        if not named:
+            return Scope(all_ids, True, reason=f"文库中没有“{scope.strip()}”这份文档，")
+        return Scope(tuple(d.doc for d in named), True, mentions=(scope.strip(),))
+    candidates = list(docs)
+    mentions: list[str] = []
+    note = ""
+    folded = fold(text)
+    # A short name (广东条例) or a whole title names documents directly.
+    direct = [d for d in docs if (d.short_name and len(d.short_name) >= 3 and d.short_name in folded)
+              or strip_all_space(fold(d.title)) in strip_all_space(folded)]
+    if direct:
+        candidates = direct
+        mentions += [d.short_name or d.title for d in direct]
+    kinds = _kind_words(folded)
+    kind_word = kinds[0][0] if kinds else ""
+    for place in _question_places(folded, agency_spans or []):
+        matched = [d for d in candidates if _matches_place(d, place)]
+        if matched:
+            candidates = matched
+            mentions.append(place.short)
+            continue
+        if any(place.short in _doc_text(d) or place.name in _doc_text(d) for d in docs):
+            continue  # a place the documents themselves talk about (港澳, 百色): content, not scope
+        wider = [d for d in candidates if _within(d, place)]
+        name = "全国性" if place.level == "national" else f"“{place.short}”"
+        if wider and not kinds and not _OWN_DOC.search(folded):
+            candidates = wider
+            titles = "、".join(f"《{d.title}》" for d in wider)
+            note = f"文库中没有{name}的专门文件；以下依据适用于{place.short}的{titles}回答。"
+            continue
+        return Scope(all_ids, True, reason=f"文库中没有{name}的{kind_word or '文件'}，")
+    for year in _years(folded, deadline_text):
+        matched = [d for d in candidates if d.meta.year == year]
+        if matched:
+            candidates = matched
+            mentions.append(f"{year}年")
+        elif kinds or not any(year in _years_of(d) for d in candidates):
+            # With a kind word the year names a document (2021年的行动方案), not a deadline inside one.
+            return Scope(all_ids, True, reason=f"文库中没有{year}年的{kind_word or '文件'}，")
+    for word, endings in kinds:
+        matched = [d for d in candidates if re.sub(r"[(（][^()（）]*[)）]$", "", d.title).endswith(endings)]
+        if matched:
+            candidates = matched
+            mentions.append(word)
+        else:
+            where = "".join(mentions)
+            return Scope(all_ids, True, reason=f"文库中没有{where}{word}，")
+    named = len(candidates) < len(docs) or bool(mentions)
+    return Scope(tuple(d.doc for d in candidates), named, note=note, mentions=tuple(mentions))

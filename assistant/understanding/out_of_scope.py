@@ -1,0 +1,28 @@
+"""Questions no document can answer by their kind: requests that are not questions (写一首诗, 讲个笑话), and
+kinds of information policy documents never give (电话, 网址) unless the library does give them."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+
+@lru_cache(maxsize=1)
+def _scope() -> dict:
+    return json.loads(resources.files("assistant").joinpath("data/scope.json").read_text("utf-8"))
+
+
+def request_reason(text: str, library_text: str) -> str | None:
+    """Requests that are not questions about the documents, or ask for what they never contain."""
+    if any(word in text for word in _scope()["requests"]):
+        return "这不是关于文库内容的问题，"
+    for word in _scope()["unavailable_info"]:
+        if word in text and word not in library_text:
+            return f"文库中没有“{word}”方面的信息，"
+    return None
+
+
+def weak_evidence(dense_top: float | None, bm25_top: float | None, dense_floor: float, bm25_floor: float) -> bool:
+    """Nothing close: semantically far from every chunk, or sharing almost no words with any."""
+    return (dense_top or 0.0) < dense_floor or (bm25_top or 0.0) < bm25_floor
