@@ -23,7 +23,7 @@ from assistant.ingest.metadata import reference_date
 from assistant.library.catalog import Library
 from assistant.records import Answer, Document, Hit, Unit
 from assistant.textutil import int_to_cn
-from assistant.understanding.doc_scope import Scope, resolve_scope
+from assistant.understanding.doc_scope import Scope, resolve_scope, without_mentions
 from assistant.understanding.lexicon import Lexicon
 from assistant.understanding.normalize import clean_question
 from assistant.understanding.out_of_scope import request_reason, weak_evidence
@@ -110,7 +110,8 @@ class Assistant:
         k = max(MIN_HITS, self.settings.top_k)
         if len(scope.docs) == len(self.docs):
             return self.searcher.search_detailed(text, k=k)
-        result = self.searcher.search_detailed(text, k=k, filters=SearchFilters(docs=frozenset(scope.docs)))
+        query = without_mentions(text, scope)
+        result = self.searcher.search_detailed(query, k=k, filters=SearchFilters(docs=frozenset(scope.docs)))
         if len(result.hits) < k:  # the contract promises 10 hits: fill from the rest of the library
             rest = self.searcher.search_detailed(text, k=k)
             seen = {h.key for h in result.hits}
@@ -134,24 +135,44 @@ class Assistant:
         docs = [self.docs[d] for d in doc_scope.docs]
         parsed = parse_question(text, self.lexicon, self._reference(docs))
         parsed = self._with_ui_filters(parsed, lead, category)
-        result = self._search(text, doc_scope) if self.docs else None
-        hits = result.hits if result else []
+        # Retrieval runs only when the route needs it: set, numbered and document questions are answered
+        # from the database and the document model without loading the sentence model.
+        search = _Lazy(lambda: self._search(text, doc_scope))
         marks = Marks(self.docs)
-        markdown, quotes, intent, abstained = self._route(text, parsed, doc_scope, docs, result, marks)
+        markdown, quotes, intent, abstained = self._route(text, parsed, doc_scope, docs, search, marks)
         if len({d for d, _ in quotes}) > 1 and not marks.qualify:
             marks.qualify = True  # several documents cited: every marker names its document
-            markdown, quotes, intent, abstained = self._route(text, parsed, doc_scope, docs, result, marks)
+            markdown, quotes, intent, abstained = self._route(text, parsed, doc_scope, docs, search, marks)
         if doc_scope.note and not abstained:
             markdown = f"（{doc_scope.note}）\n\n{markdown}"
         citations = collect_citations(markdown, quotes, self.docs, marks)
-        if not abstained:
-            hits = _ranking_for(intent, hits, [(c.doc, c.ref) for c in citations])
+        cited = [(c.doc, c.ref) for c in citations]
+        if search.done:
+            hits = search().hits
+            if not abstained:
+                hits = _ranking_for(intent, hits, cited)
+        else:
+            hits = self._structural_hits(cited, docs)
         answer = Answer(question=shown, answer=markdown, citations=citations, hits=hits, abstained=abstained,
                         intent=intent)
         answer.hit_details = self._hit_details(hits)
         answer.rows = [self._row_record(c.doc, c.ref) for c in citations if c.ref.startswith(("task-", "row-"))] \
             if intent in ("list", "count") else []
         return answer
+
+    def _structural_hits(self, cited: list[Key], docs: list[Document]) -> list[Hit]:
+        """The ranking for an answer read from the database: the cited units, then the rest of the rows (or
+        units) of the same documents in their order, so a reader always gets at least ten."""
+        order = list(dict.fromkeys(cited))
+        scope = docs or list(self.docs.values())
+        rows = [(d.doc, u.ref) for d in scope for u in d.tasks]
+        rest = [(d.doc, u.ref) for d in scope for u in d.units if u.kind not in ("meta", "task")]
+        for key in rows + rest:
+            if len(order) >= max(MIN_HITS, len(cited)):
+                break
+            if key not in order:
+                order.append(key)
+        return [Hit(ref, round(1.0 - i / (len(order) + 1), 6), doc=doc) for i, (doc, ref) in enumerate(order)]
 
     def _reference(self, docs: list[Document]):
         for doc in docs:
@@ -198,13 +219,12 @@ class Assistant:
         md, quotes = write.write_abstain(reason, list(self.docs.values()), text, near, marks)
         return md, quotes, intent, True
 
-    def _route(self, text: str, parsed: ParsedQuestion, scope: Scope, docs: list[Document], result, marks: Marks):
-        hits = result.hits if result else []
+    def _route(self, text: str, parsed: ParsedQuestion, scope: Scope, docs: list[Document], search, marks: Marks):
         if not self.docs:
             return self._abstain("", text, [], marks)
         reason = request_reason(text, self._library_text) or scope.reason
         if reason:
-            return self._abstain(reason, text, hits[:1] if scope.reason is None else [], marks)
+            return self._abstain(reason, text, [], marks)
 
         numbered = self._numbered(text, parsed, docs, marks)
         if numbered is not None:
@@ -223,6 +243,8 @@ class Assistant:
                                                     list(self.docs.values()))
             return md, quotes, "count" if parsed.wants_count else "list", True
 
+        result = search()
+        hits = result.hits
         if not hits or weak_evidence(result.dense_top, result.bm25_top, DENSE_FLOOR, BM25_FLOOR):
             return self._abstain("", text, [], marks)
         scoped_hits = [h for h in hits if h.doc in set(scope.docs)] or hits
@@ -407,3 +429,20 @@ class Assistant:
 
 
 _MEASURE_WORDS = re.compile(r"措施|方案|[(（][一二三四五六七八九十]+[)）]")
+
+
+class _Lazy:
+    """A search run at most once, and only if something asks for it."""
+
+    def __init__(self, run):
+        self._run = run
+        self._result = None
+
+    @property
+    def done(self) -> bool:
+        return self._result is not None
+
+    def __call__(self):
+        if self._result is None:
+            self._result = self._run()
+        return self._result

@@ -9,12 +9,13 @@ import re
 from datetime import date
 
 from assistant.answering.citations import Key, Marks
-from assistant.answering.quotes import best_quote, gives_value, shorten
+from assistant.answering.quotes import best_quote, gives_value, sentences, shorten
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.query_parse import AgencyCondition, DeadlineCondition, ParsedQuestion
 
 Written = tuple[str, dict[Key, str]]
-_BROAD = re.compile(r"(讲|提|说|写)了?(什么|啥|哪些)|怎么说|主要内容|有(什么|哪些|啥)(措施|举措|要求|内容|规定|安排)")
+_BROAD = re.compile(r"(讲|提|说|写|规定)了?(什么|啥|哪些)|怎么(说|规定|讲)|如何规定|主要内容|"
+                    r"有(什么|哪些|啥)(具体)?(措施|举措|要求|内容|规定|安排)")
 
 
 def not_covered(docs: list[Document]) -> str:
@@ -32,9 +33,10 @@ def coverage(docs: list[Document]) -> str:
         return f"《{d.title}》" + (f"（{facts}）" if facts else "")
     if len(docs) == 1:
         return f"文库只收录了{one(docs[0])}一份文件。"
-    shown = "、".join(one(d) for d in docs[:8])
-    more = f"等 {len(docs)} 份文件" if len(docs) > 8 else f"共 {len(docs)} 份文件"
-    return f"文库收录了{shown}{more}。"
+    shown = "、".join(one(d) for d in docs[:12])
+    if len(docs) > 12:
+        return f"文库收录了{shown}等 {len(docs)} 份文件（问“文库里有哪些文件”可看全部）。"
+    return f"文库收录了{shown}共 {len(docs)} 份文件。"
 
 
 def _day(d: date) -> str:
@@ -259,7 +261,12 @@ def quote_from(doc: Document, unit: Unit, question: str, kind: str | None) -> st
     body = body or unit.text
     if kind is None and _BROAD.search(question):
         return body  # "…方案提了什么" wants the whole measure, not one clause of it
-    return best_quote(question, body, kind)
+    quote = best_quote(question, body, kind)
+    if kind is None and len(quote) < 15:
+        # A clause this short says nothing on its own: quote the whole sentence it belongs to.
+        whole = next((s for s in sentences(body) if quote in s), quote)
+        return whole.strip().rstrip("，,")
+    return quote
 
 
 def _source_line(doc: Document, unit: Unit, multi: bool) -> str:

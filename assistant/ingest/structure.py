@@ -265,14 +265,16 @@ def _refs(nodes: list[_Node]) -> dict[int, str]:
 
 
 def _label(node: _Node, ref: str) -> str:
-    """How a person names the unit: the numbering the ref spells out, as the document writes it."""
+    """How a person names the unit, as the document numbers it: 第二十条, 措施（三十二）, 任务70, and for
+    nested items the numbering from the top (一、1.（2））, since "（2）" alone names nothing."""
+    pieces = [p.piece for p in node.path() if p.kind not in ("table", "annex", "preamble")]
     depth = ref.split("~")[0].count(".") + 1
-    pieces = [p.piece for p in node.path()][-depth:]
-    if len(pieces) == 1 and node.kind == "measure":
-        return f"措施{pieces[0]}"
-    if node.kind == "task" and len(pieces) > 1:
-        return "".join(pieces[:-1]) + pieces[-1]
-    return "".join(pieces)
+    if node.kind in ("item", "point", "sub"):
+        return "".join(pieces)
+    own = [p.piece for p in node.path()][-depth:]
+    if len(own) == 1 and node.kind == "measure":
+        return f"措施{own[0]}"
+    return "".join(own)
 
 
 def build_units(blocks: list[Block], front: FrontMatter, reference: date | None) -> list[Unit]:

@@ -141,14 +141,14 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
               or strip_all_space(fold(d.title)) in strip_all_space(folded)]
     if direct:
         candidates = direct
-        mentions += [d.short_name or d.title for d in direct]
+        mentions += [d.short_name if d.short_name in folded else d.title for d in direct]
     kinds = _kind_words(folded)
     kind_word = kinds[0][0] if kinds else ""
     for place in _question_places(folded, agency_spans or []):
         matched = [d for d in candidates if _matches_place(d, place)]
         if matched:
             candidates = matched
-            mentions.append(place.short)
+            mentions += [place.name, place.short]
             continue
         if any(place.short in _doc_text(d) or place.name in _doc_text(d) for d in docs):
             continue  # a place the documents themselves talk about (港澳, 百色): content, not scope
@@ -178,3 +178,16 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
             return Scope(all_ids, True, reason=f"文库中没有{where}{word}，")
     named = len(candidates) < len(docs) or bool(mentions)
     return Scope(tuple(d.doc for d in candidates), named, note=note, mentions=tuple(mentions))
+
+
+def without_mentions(text: str, scope: Scope) -> str:
+    """The question without the words that named its documents (广东条例, 2022年的方案): once the search is
+    restricted to those documents, the words only match their titles and headers, not the answer."""
+    if not scope.named or not scope.mentions:
+        return text
+    out = fold(text)
+    for word in sorted(scope.mentions, key=len, reverse=True):
+        out = out.replace(fold(word), " ")
+    out = re.sub(r"^[\s的里中]+|(?<=\s)[的里中]+", " ", out)
+    out = re.sub(r"\s+", " ", out).strip()
+    return out if len(out) >= 2 else text

@@ -1,0 +1,184 @@
+"""Questions over a library of several real documents (the seed notice, four regulations, six excerpts), with
+the real model and index: scoped and unscoped questions, documents named the way people name them, exact
+sets grouped by document, questions about the documents themselves, and citations that name their document."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "library"
+SEED = ROOT / "corpus" / "guangxi-2022-business-environment-action-plan.txt"
+MARKER = re.compile(r"\[([^\[\]]+)\]")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def library_settings(tmp_path_factory, seed_library, retrieval_index, real_encoder):
+    from assistant.config import load_settings
+    from assistant.library.catalog import Library
+    from assistant.retrieval.chunks import library_chunks
+    from assistant.retrieval.index_store import text_sha
+
+    root = tmp_path_factory.mktemp("multi")
+    folder = root / "docs"
+    (folder / "excerpts").mkdir(parents=True)
+    shutil.copy(SEED, folder)
+    for path in DATA.glob("*.md"):
+        if path.name != "README.md":
+            shutil.copy(path, folder)
+    for path in (DATA / "excerpts").glob("*.txt"):
+        shutil.copy(path, folder / "excerpts")
+    settings = load_settings(library=folder, index_dir=root / "index")
+    library = Library(settings)
+    library.sync()
+    # The seed's vectors are the session index's: same texts, same model.
+    chunks = library_chunks(list(seed_library.documents.values()))
+    model = real_encoder.model_id
+    library.store.cache_vectors(model, seed_library.store.cached_vectors(model, [text_sha(c.text) for c in chunks]))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def bot(library_settings):
+    from assistant.answering.service import Assistant
+
+    assistant = Assistant(library_settings, progress=False)
+    assistant.warm_up()
+    return assistant
+
+
+def doc_of(bot, short_name: str) -> str:
+    return next(d.doc for d in bot.docs.values() if d.short_name == short_name)
+
+
+def keys(answer) -> list[tuple[str, str]]:
+    return [(c.doc, c.ref) for c in answer.citations]
+
+
+def test_short_names(bot):
+    names = {d.short_name for d in bot.docs.values()}
+    assert {"广西方案", "国务院条例", "广东条例", "北京条例", "济南条例", "厦门措施", "池州意见"} <= names
+    assert len(names) == len(bot.docs) == 11
+
+
+def test_scope_field_answers_from_that_document_only(bot):
+    answer = bot.ask("第二十条规定了什么？", scope="广东省优化营商环境条例")
+    assert keys(answer) == [(doc_of(bot, "广东条例"), "article-20")]
+    assert not answer.abstained and "人力资源社会保障部门" in answer.answer
+    lookup = bot.ask("对信用有什么要求", scope="北京条例")
+    assert lookup.citations and {c.doc for c in lookup.citations} == {doc_of(bot, "北京条例")}
+    assert all(h.doc == doc_of(bot, "北京条例") for h in lookup.hits[:3])
+    unknown = bot.ask("第二十条规定了什么？", scope="上海市优化营商环境条例")
+    assert unknown.abstained and "上海市优化营商环境条例" in unknown.answer
+
+
+@pytest.mark.parametrize("question, short, ref", [
+    ("北京的条例第十条是什么", "北京条例", "article-10"),
+    ("济南条例第三条说的啥", "济南条例", "article-3"),
+    ("国务院那个条例的第七十二条", "国务院条例", "article-72"),
+    ("2022年的方案第（三十二）条", "广西方案", "measure-32"),
+])
+def test_documents_named_in_the_question(bot, question, short, ref):
+    answer = bot.ask(question)
+    assert keys(answer) == [(doc_of(bot, short), ref)], answer.answer
+
+
+def test_article_number_without_a_document_shows_each(bot):
+    answer = bot.ask("第二十条讲的是什么")
+    assert {doc for doc, ref in keys(answer)} == {doc_of(bot, n) for n in ("国务院条例", "广东条例", "北京条例", "济南条例")}
+    assert all(ref == "article-20" for _, ref in keys(answer))
+    # Several documents cited: every marker names its document.
+    assert {m.split("·")[0] for m in MARKER.findall(answer.answer)} >= {"广东条例", "北京条例"}
+    assert len({c.doc_title for c in answer.citations}) == 4
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("国务院的条例一共有多少条？", "72 条"),
+    ("广东条例分几章", "6 章"),
+    ("广西方案一共有多少条措施", "41 条措施"),
+    ("2022年的方案任务清单有多少项", "199 项任务"),
+])
+def test_counts_from_the_document_model(bot, question, expected):
+    answer = bot.ask(question)
+    assert expected.replace(" ", "") in answer.answer.replace(" ", "").replace("*", ""), answer.answer
+    assert not answer.abstained and answer.intent == "document"
+
+
+def test_library_listing_and_meta(bot):
+    listing = bot.ask("文库里都有哪些文件？")
+    assert listing.intent == "library"
+    for doc in bot.docs.values():
+        assert doc.title in listing.answer
+    meta = bot.ask("国务院的条例什么时候开始施行？")
+    assert "2020年1月1日" in meta.answer and keys(meta) == [(doc_of(bot, "国务院条例"), "meta")]
+    number = bot.ask("厦门的若干措施文号是多少")
+    assert "厦府办〔2019〕10号" in number.answer
+
+
+def test_sets_group_rows_by_document(bot):
+    tax = bot.ask("哪些任务由税务局牵头？")
+    assert {c.doc for c in tax.citations} == {doc_of(bot, "广西方案")} and len(tax.citations) == 19
+    chizhou = bot.ask("市工商质监局牵头负责哪些工作？")
+    assert keys(chizhou) == [(doc_of(bot, "池州意见"), "point-1"), (doc_of(bot, "池州意见"), "point-2")]
+    assert "共 **2 项**" in chizhou.answer and "池州" in chizhou.answer
+    count = bot.ask("办公室负责的任务有多少项")
+    assert "8" in count.answer or "4" in count.answer
+
+
+def test_not_covered_names_what_the_library_covers(bot):
+    answer = bot.ask("上海的条例对开办企业有什么规定？")
+    assert answer.abstained and "上海" in answer.answer
+    assert "北京市优化营商环境条例" in answer.answer and "2022年广西优化营商环境行动方案" in answer.answer
+    year = bot.ask("2021年的行动方案有哪些任务？")
+    assert year.abstained and "2021" in year.answer
+
+
+def test_a_place_inside_a_covered_area_is_answered_with_a_note(bot):
+    answer = bot.ask("上海这边注销公司有没有简便的办法？")
+    assert not answer.abstained, answer.answer
+    assert "上海" in answer.answer and "优化营商环境条例" in answer.answer
+    assert {c.doc for c in answer.citations} == {doc_of(bot, "国务院条例")}
+
+
+def test_every_citation_and_hit_names_its_document(bot):
+    for question in ("开办企业几个工作日能办完？", "政府采购不得限制外地企业参与", "第二十条讲的是什么"):
+        answer = bot.ask(question)
+        data = answer.to_dict()
+        assert len(data["hits"]) >= 10
+        titles = {d.doc: d.title for d in bot.docs.values()}
+        for c in data["citations"]:
+            assert c["doc_title"] == titles[c["doc"]] and c["label"] and c["quote"]
+        for h in data["hits"]:
+            assert set(h) == {"doc", "doc_title", "ref", "label", "score", "text"} and h["doc_title"] == titles[h["doc"]]
+
+
+def test_seed_answers_do_not_change_with_more_documents(bot, shared_assistant):
+    for question in ("哪些任务由税务局牵头？", "有外线的供水工程多久办结？", "11月30日前要完成的纳税任务有哪些？"):
+        alone, together = shared_assistant.ask(question), bot.ask(question)
+        assert [c.ref for c in alone.citations] == [c.ref for c in together.citations], question
+
+
+def test_batch_contract_with_scope(library_settings, bot, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    lines = [{"id": 1, "question": "第二十条规定了什么？", "scope": "广东条例"},
+             {"id": 2, "question": "第二十条规定了什么？", "scope": doc_of(bot, "济南条例")},
+             {"id": 3, "question": "第二十条规定了什么？", "history": ["国务院的条例有多少条"]}]
+    batch.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "assistant.app.cli", "--library", str(library_settings.library),
+                          "--index-dir", str(library_settings.index_dir), "ask", "--batch", str(batch), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr
+    objs = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [o["id"] for o in objs] == [1, 2, 3]
+    assert [(c["doc"], c["ref"]) for c in objs[0]["citations"]] == [(doc_of(bot, "广东条例"), "article-20")]
+    assert [(c["doc"], c["ref"]) for c in objs[1]["citations"]] == [(doc_of(bot, "济南条例"), "article-20")]
+    assert all(c["doc_title"] for o in objs for c in o["citations"])
