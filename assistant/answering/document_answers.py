@@ -20,9 +20,14 @@ META = re.compile(
     r"|(施行|实施|生效|通过|公布)(日期|时间)|何时(开始)?(施行|实施|生效|通过|印发)|哪天(开始)?(施行|实施|生效|通过|印发)"
 )
 OUTLINE = re.compile(
-    r"(方案|文件|条例|通知|要点|意见|措施|清单|办法|规定|这个|该|本)(主要|都|一共|总共)?(讲|说|写|规定|包括|包含|分)了?(什么|啥|哪些|哪几|几)"
-    r"|^(主要)?(讲|说)(了)?(什么|啥)[?？]?$|大纲|目录|框架|主要内容|分(为)?几(个)?(部分|章|块)|有哪(几|些)(章|部分)|结构是"
+    r"(方案|文件|条例|通知|要点|意见|措施|清单|办法|规定|这个|该|本)(大概|大致|主要|都|一共|总共)?(讲|说|写|规定|包括|包含|分)了?些?"
+    r"(什么|啥|哪些|哪几|几)"
+    r"|^(主要|大概)?(讲|说)(了)?些?(什么|啥)[?？]?$|大纲|目录|框架|主要内容|概括|分(为|成)?(几|哪几)(个)?(部分|章|块|方面)"
+    r"|有哪(几|些)(章|部分|块)|结构是|每(块|部分|章)(讲|说)"
 )
+GOAL = re.compile(r"总体目标|总目标|主要目标|总体要求|指导思想|(目的|初衷)是什么|为(什么|啥)(要)?(制定|出台|印发)|"
+                  r"制定.{0,6}目的|想(要)?达到什么|要达到什么(样的)?(目标|效果)|开头(讲|说|写)|导语")
+LAST = re.compile(r"最后(一)?(条|项|个)(措施|任务|条文|举措)?|(第一|头一)(条|项|个)(措施|任务|举措)")
 # Count questions about a document's own parts: the unit word decides what is counted.
 _COUNT = re.compile(r"(多少|几)\s*(个|条|项|章|节|部分|大部分)|有?(多少|几)(?!\S*牵头)")
 _UNIT_WORDS = (
@@ -31,9 +36,15 @@ _UNIT_WORDS = (
     ("chapter", re.compile(r"(多少|几)\s*(个)?章|章节")),
     ("section", re.compile(r"(多少|几)\s*(个)?节")),
     ("part", re.compile(r"(多少|几)\s*(个|大)?部分|几大(块|方面)")),
-    ("task", re.compile(r"任务|清单|多少项|几项|事项")),
+    ("category", re.compile(r"指标(类别|名称)?|类别|(几|多少)(个)?(大)?类")),
+    ("task", re.compile(r"任务|清单|多少项|几项")),
 )
-_WORD = {"measure": "条措施", "article": "条", "chapter": "章", "section": "节", "part": "个部分", "task": "项任务"}
+# A count of a document's own parts is asked as a total (一共, 分几章) or of a document (方案/条例有多少条);
+# "新增多少个事项" counts something the text talks about, not the document.
+_TOTAL = re.compile(r"一共|总共|共有|共计|总计|合计|全部|整个|分(为|成)?几|包括几|包含几|由几")
+_OF_DOCUMENT = re.compile(r"(方案|条例|文件|清单|要点|意见|办法|细则|这个|该|本)(里|中|里面|一共|总共|共|都|有|分|包括|包含)")
+_WORD = {"measure": "条措施", "article": "条", "chapter": "章", "section": "节", "part": "个部分", "task": "项任务",
+         "category": "个指标类别"}
 
 
 def asks_library(text: str) -> bool:
@@ -48,9 +59,37 @@ def asks_outline(text: str) -> bool:
     return bool(OUTLINE.search(text))
 
 
+def asks_goal(text: str) -> bool:
+    return bool(GOAL.search(text))
+
+
+def asks_last(text: str) -> str | None:
+    """"方案最后一条措施", "清单里第一项任务": which end, and of what kind of unit."""
+    m = LAST.search(text)
+    if not m:
+        return None
+    kind = "task" if re.search(r"任务|清单", text) else ("article" if re.search(r"条文|条例", text) else "measure")
+    return ("last:" if m.group(0).startswith("最后") else "first:") + kind
+
+
+def write_goal(doc: Document, marks: Marks) -> Written | None:
+    """The overall goal: the plan's opening paragraph, or a heading that says 总体要求/总体目标/指导思想."""
+    heads = [u for u in doc.units if u.title and re.search(r"总体要求|总体目标|指导思想|工作目标|主要目标", u.title)]
+    units = heads[:2] or [u for u in doc.units if u.kind == "preamble" and u.text]
+    if not units:
+        return None
+    lines, quotes = [], {}
+    for unit in units:
+        text = unit.text or "；".join(u.text for u in doc.units if u.parent == unit.ref)[:400]
+        label = "总体目标与要求" if unit.kind == "preamble" else unit.title
+        lines.append(f"《{doc.title}》的{label}{marks.marker(doc.doc, unit.ref)}：\n\n> {text}")
+        quotes[(doc.doc, unit.ref)] = text
+    return "\n\n".join(lines), quotes
+
+
 def counted_kind(text: str) -> str | None:
     """What a "how many" question about a document counts, if it is one."""
-    if not _COUNT.search(text):
+    if not _COUNT.search(text) or not (_TOTAL.search(text) or _OF_DOCUMENT.search(text)):
         return None
     for kind, pattern in _UNIT_WORDS:
         if pattern.search(text):
@@ -71,6 +110,8 @@ def write_library(docs: list[Document], marks: Marks) -> Written:
 
 def write_count(docs: list[Document], kind: str, marks: Marks) -> Written | None:
     """"一共有多少条措施": the count from each document's own numbering, with the first and last cited."""
+    if kind == "category":
+        return _write_categories(docs, marks)
     counts = [(d, d.of_kind(kind)) for d in docs]
     counts = [(d, units) for d, units in counts if units]
     if not counts:
@@ -89,6 +130,21 @@ def write_count(docs: list[Document], kind: str, marks: Marks) -> Written | None
                 per = "，".join(f"{p.label}{p.title} {sum(1 for x in units if x.parent == p.ref)}" for p in parents)
                 lines.append(f"按{('部分' if parents[0].kind == 'part' else '章')}：{per}。")
     return "\n".join(lines), quotes
+
+
+def _write_categories(docs: list[Document], marks: Marks) -> Written | None:
+    lines, quotes = [], {}
+    for doc in docs:
+        firsts: dict[str, Unit] = {}
+        for row in doc.tasks:
+            if row.category and row.category not in firsts:
+                firsts[row.category] = row
+        if not firsts:
+            continue
+        names = "、".join(f"{c}{marks.marker(doc.doc, r.ref)}" for c, r in firsts.items())
+        lines.append(f"《{doc.title}》的任务分属 **{len(firsts)} 个指标类别**：{names}。")
+        quotes.update({(doc.doc, r.ref): r.category_raw or r.category for r in firsts.values()})
+    return ("\n\n".join(lines), quotes) if lines else None
 
 
 def _children(doc: Document, heading: Unit) -> list[Unit]:

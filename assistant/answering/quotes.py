@@ -16,20 +16,29 @@ _ASKS = (
     ("rate", re.compile(r"率|比例|百分之|占比|比重|费率|利率|税率")),
     ("money", re.compile(r"多少钱|费用是多少|金额(是)?多少|(补贴|投资|贷|交|收|花)多少|多少元|多少亿|多少万")),
     ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
+    ("materials", re.compile(r"(哪些|什么|啥|几样|多少)(材料|资料|证件|证明|手续|文件要带)|带(什么|哪些|啥)|准备(什么|哪些|啥|好)|"
+                             r"需要.{0,4}(材料|资料)|材料(清单|目录|有哪些)")),
     ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年|分|倍|户|成)")),
 )
 _GIVES = {
     "rate": re.compile(r"\d[\d.]*\s*%|百分点|\d[\d.]*成"),
     "money": re.compile(r"\d[\d.]*\s*(万|亿)?美?元|免费|零费用|不得收取|减免"),
     "time": re.compile(r"\d[\d.]*\s*(个)?(工作日|自然日|日|天|小时|年|月|分钟)|当日|当天|即办|即报即办"),
+    # A list of what to hand in: named papers, or an enumeration of them.
+    "materials": re.compile(r"(材料|资料)[^。]{0,6}(包括|如下|清单|目录|：|:)|[\u4e00-\u9fff]{2,12}(证明|证书|许可证|"
+                            r"申请书|复印件|登记表|申请表)|身份证|\d\s*[.、]\s*[^。；;]{2,30}(书|证|表|单|件)"),
     # A digit that is part of a name (5G, PM2.5's "PM") is not a value.
     "number": re.compile(r"(?<![A-Za-z])\d[\d.]*(?![A-Za-z\d])|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
 }
 
 
 def asked_value(question: str) -> str | None:
+    """The kind of value the question asks for, read from its last clause: in "想关几个月，但不想注销执照"
+    the 几个月 is the asker's situation, not the question."""
+    clauses = [c for c in re.split(r"[，,；;。]", question) if c.strip()]
+    last = clauses[-1] if clauses else question
     for kind, pattern in _ASKS:
-        if pattern.search(question):
+        if pattern.search(last):
             return kind
     return None
 

@@ -21,8 +21,3 @@ def request_reason(text: str, library_text: str) -> str | None:
         if word in text and word not in library_text:
             return f"文库中没有“{word}”方面的信息，"
     return None
-
-
-def weak_evidence(dense_top: float | None, bm25_top: float | None, dense_floor: float, bm25_floor: float) -> bool:
-    """Nothing close: semantically far from every chunk, or sharing almost no words with any."""
-    return (dense_top or 0.0) < dense_floor or (bm25_top or 0.0) < bm25_floor

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from assistant.ingest.dates import infer_year
 from assistant.textutil import cn_to_int
+from assistant.thesaurus import thesaurus
 from assistant.understanding.lexicon import Lexicon, Mention
 
 CN_NUM = "一二三四五六七八九十"
@@ -58,7 +59,9 @@ _TASK_NUMBER = re.compile(
 # "第二十条" in a regulation is its article 20; in a plan the old way of naming a measure.
 _ARTICLE = re.compile(rf"第\s*({_CN_NUMERAL}{{1,6}}|\d{{1,4}})\s*条(?!任务|措施)")
 _MEASURE_PAREN = re.compile(r"\(\s*([一二三四五六七八九十]{1,3})\s*\)")
-_MEASURE_WORD = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:条|项措施|个措施)|措施\s*(?:第\s*)?([一二三四五六七八九十]{1,3}|\d{1,2})")
+# "措施十四" names a measure; "措施一共…" does not (一 starts 一共).
+_MEASURE_WORD = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:条|项措施|个措施)"
+                           r"|措施\s*(?:第\s*)?([一二三四五六七八九十]{1,3}|\d{1,2})(?![共些下起样旦直般切定同体])")
 _CHAPTER = re.compile(r"第\s*([一二三四五六七八九十]|\d)\s*(?:部分|章|大部分|方面|大类)")
 
 
@@ -253,6 +256,12 @@ def parse_question(text: str, lexicon: Lexicon, reference: date | None = None) -
     mentions = lexicon.find(text)
     agencies, join = _agency_conditions(text, mentions)
     categories = tuple(dict.fromkeys(n for m in mentions if m.kind == "category" for n in m.names))
+    # Everyday names of an indicator, however they are written (注册个公司 → 开办企业, 接电 → 获得电力).
+    taken = [(m.start, m.end) for m in mentions]
+    for match, indicator in thesaurus().indicators(text):
+        if match.concept.terms == (indicator,) and indicator in lexicon.category_names \
+                and not any(s < match.end and match.start < e for s, e in taken):
+            categories = tuple(dict.fromkeys(categories + (indicator,)))
     typed, unknown = _typed_agency(text, lexicon, mentions)
     if typed:
         agencies = agencies + (typed,)

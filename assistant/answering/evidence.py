@@ -1,0 +1,99 @@
+"""Does a unit actually say what the question asks about? Evidence from the words, weighted by how
+specific they are in the library.
+
+A question's content words (jieba words minus stopwords and question words), each with the documents'
+own terms for it from the thesaurus (通天然气 → 供气), are weighted by inverse document frequency over the
+library's units: a word no unit contains (房租, 签证) weighs most, a word every unit has (企业) least. The
+coverage of a unit is the weighted share of the question's words it contains. It ranks the top retrieved
+units (the one that says what was asked comes first) and, below a threshold calibrated on the development
+split of the gold set, tells the assistant that nothing in the library is about the question.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.records import Document
+from assistant.thesaurus import thesaurus
+
+
+# How much a single character or a fragment that is no dictionary word counts, against a whole word.
+FRAGMENT_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    alternatives: tuple[str, ...]  # the same thing as documents write it
+    weight: float
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    raw = json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
+    return frozenset(w for group in raw.values() if isinstance(group, list) for w in group)
+
+
+class Evidence:
+    def __init__(self, docs: list[Document]):
+        self.texts: dict[tuple[str, str], str] = {}
+        for doc in docs:
+            for unit in doc.units:
+                parts = (unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
+                         " ".join(unit.fields.values()), unit.deadline)
+                self.texts[(doc.doc, unit.ref)] = "".join(parts)
+        self.n = max(1, len(self.texts))
+        self._df: dict[str, int] = {}
+
+    def df(self, word: str) -> int:
+        if word not in self._df:
+            self._df[word] = sum(1 for text in self.texts.values() if word in text)
+        return self._df[word]
+
+    def idf(self, words: tuple[str, ...]) -> float:
+        df = max(self.df(w) for w in words)
+        return math.log((self.n + 1) / (df + 0.5))
+
+    def terms(self, question: str) -> list[Term]:
+        """Content words of the question, each with the documents' words for it."""
+        from assistant.retrieval.zh_tokenize import content_words, is_dictionary_word
+
+        matches = thesaurus().find(question)
+        words = [w for w in content_words(question) if w not in _question_words()]
+        terms: list[Term] = []
+        covered = set()
+        for match in matches:
+            if match.text in _question_words() or all(t in _question_words() for t in match.concept.terms):
+                continue  # 公司 → 企业: the asker's frame, not the subject
+            alternatives = (match.text, *match.concept.terms)
+            covered.update(range(match.start, match.end))
+            terms.append(Term(match.text, alternatives, self.idf(alternatives)))
+        position = 0
+        for word in words:
+            at = question.find(word, position)
+            position = at + len(word) if at >= 0 else position
+            if at >= 0 and set(range(at, at + len(word))) <= covered:
+                continue  # part of a thesaurus phrase already counted
+            if len(word) < 2 and not re.match(r"[\u4e00-\u9fff]", word):
+                continue
+            weight = self.idf((word,))
+            if len(word) < 2 or not is_dictionary_word(word):
+                weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
+            terms.append(Term(word, (word,), weight))
+        return terms
+
+    def coverage(self, terms: list[Term], key: tuple[str, str]) -> float:
+        text = self.texts.get(key, "")
+        total = sum(t.weight for t in terms)
+        if not total:
+            return 0.0
+        return sum(t.weight for t in terms if any(a in text for a in t.alternatives)) / total
+
+    def missing(self, terms: list[Term], key: tuple[str, str]) -> list[str]:
+        text = self.texts.get(key, "")
+        return [t.text for t in terms if not any(a in text for a in t.alternatives)]

@@ -1,0 +1,195 @@
+"""Follow-up questions: an elliptical question inherits the previous turn's conditions, subject, document
+or list and changes only what it says.
+
+The conversation is its user questions (oldest first). The previous question is resolved first (it may
+itself be a follow-up), then the new one is read against it:
+    那配合的呢          the role changes:        哪些任务由税务局牵头 → 哪些任务由税务局配合
+    高院呢              the agency changes:      …由税务局牵头 → …由高院牵头
+    那供气呢            the subject changes:     有外线的供水工程多久办结 → 有外线的供气工程多久办结
+    那广东的呢          the document changes:    北京条例… → 广东条例…
+    其中12月31日完成的呢  a condition is added:    …牵头的任务，12月31日完成的
+    第二个详细说说       the n-th unit of the previous answer's list
+    这项任务什么时候完成  the unit the previous answer rests on, and what is asked of it
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.places import gazetteer
+from assistant.textutil import cn_to_int
+from assistant.thesaurus import thesaurus
+from assistant.understanding.lexicon import Lexicon
+
+_ROLE = re.compile(r"牵头|配合|协助|参与|负责")
+_LEAD_IN = re.compile(r"^(那么?|那如果|然后|还有|另外|再问一下|再问|请问|那请问)")
+_TAIL = re.compile(r"(的|呢|吗|啊|呀|吧|的话|怎么样|如何|情况)*[?？!！。.]*$")
+_SUBSET = re.compile(r"^(其中|这里面|这些(任务)?里|里面|当中)")
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十两]{1,3}|\d{1,3})\s*(个|项|条|行|点)?|(最后)\s*(一)?\s*(个|项|条|行|点)")
+_DETAIL = re.compile(r"详细|具体|展开|说说|讲讲|说一下|讲一下|是什么|什么内容|内容|原文")
+_REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
+                        r"|刚才(那|这)?(个|项|条)")
+_PRONOUN = re.compile(r"它们|它|他们|这个单位|这个部门|该单位|该部门|又")
+_ASKS = (
+    ("deadline", re.compile(r"什么时候|何时|哪天|截止|期限|时限|多久完成|完成时间")),
+    ("lead", re.compile(r"谁(来)?牵头|牵头(单位|部门)?(是|有)?(谁|哪)|谁负责|哪个(部门|单位)(负责|牵头)")),
+    ("support", re.compile(r"(谁|哪些?(部门|单位))(来)?配合|配合(单位|部门)?(是|有)?(谁|哪)")),
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    text: str  # the question to answer, written out in full
+    original: str  # what the user typed
+    rewritten: bool = False
+    ordinal: int | None = None  # "第二个…": the n-th unit the previous answer cited; -1: the last
+    refers_back: bool = False  # "这项任务…": the unit the previous answer rests on
+    asks: str = "detail"  # what is asked of a referred unit: detail | deadline | lead | support
+    previous: str = ""  # the previous question, resolved
+
+
+def _core(text: str) -> str:
+    """The question without its lead-in and tail: 那配合的呢？ → 配合."""
+    return _TAIL.sub("", _LEAD_IN.sub("", text.strip())).strip(" ，,")
+
+
+def _is_elliptical(text: str) -> bool:
+    core = _core(text)
+    if _LEAD_IN.match(text.strip()) or _SUBSET.match(text.strip()):
+        return len(core) <= 14
+    return bool(re.search(r"呢[?？]?\s*$", text)) and len(core) <= 10
+
+
+def _agency_mentions(text: str, lexicon: Lexicon):
+    return [m for m in lexicon.find(text) if m.kind == "agency"]
+
+
+def _replace_span(text: str, start: int, end: int, new: str) -> str:
+    return text[:start] + new + text[end:]
+
+
+def _switch_role(previous: str, role: str) -> str | None:
+    if _ROLE.search(previous):
+        return _ROLE.sub(role, previous, count=1)
+    return None
+
+
+def _switch_agency(previous: str, new: str, lexicon: Lexicon) -> str | None:
+    mentions = _agency_mentions(previous, lexicon)
+    if not mentions:
+        return None
+    first = mentions[0]
+    return _replace_span(previous, first.start, first.end, new)
+
+
+def _switch_place(previous: str, place_text: str) -> str:
+    found = gazetteer().find(previous)
+    if found:
+        start, end, _ = found[0]
+        return _replace_span(previous, start, end, place_text)
+    return f"{place_text}的{previous}"
+
+
+def _switch_subject(previous: str, core: str) -> str | None:
+    """那燃气呢: replace the word of the previous question that plays the same part — a thesaurus term of the
+    same indicator (自来水 → 燃气, 开办企业 → 注销), else a word of the same length sharing a character in
+    the same place (城网 → 农网)."""
+    new_matches = thesaurus().find(core)
+    if new_matches:
+        new = new_matches[0].concept
+        olds = [m for m in thesaurus().find(previous) if m.concept != new]
+        same = [m for m in olds if m.concept.indicator and m.concept.indicator == new.indicator]
+        if same:
+            # The sibling: the concept whose terms look most alike (供水/用水报装 for 供气/用气报装).
+            new_chars = set("".join(new.terms))
+            old = max(same, key=lambda m: len(new_chars & set("".join(m.concept.terms))))
+            return _replace_span(previous, old.start, old.end, core)
+    n = len(core)
+    best = None
+    for i in range(len(previous) - n + 1):
+        window = previous[i : i + n]
+        if window == core or not all("\u4e00" <= c <= "\u9fff" for c in window):
+            continue
+        shared = sum(1 for a, b in zip(window, core) if a == b)
+        if shared and (best is None or shared > best[0]):
+            best = (shared, i)
+    if best:
+        return _replace_span(previous, best[1], best[1] + n, core)
+    if new_matches:
+        olds = [m for m in thesaurus().find(previous) if m.concept != new_matches[0].concept]
+        if olds:
+            return _replace_span(previous, olds[0].start, olds[0].end, core)
+    return None
+
+
+def _bare_ask(text: str) -> str | None:
+    """"这个是哪个部门牵头的？", "什么时候要完成？": a question asking only for a field of something already
+    named, with no subject of its own. Returns what it asks (deadline | lead | support)."""
+    asks = next((name for name, pattern in _ASKS if pattern.search(text)), None)
+    if asks is None:
+        return None
+    rest = text
+    for _, pattern in _ASKS:
+        rest = pattern.sub("", rest)
+    rest = re.sub(r"这个|这项|这条|它|那|是|的|由|有|要|需要|哪些|哪个|什么|谁|单位|部门|负责|来|又|呢|吗|[?？。，,！!\s]", "", rest)
+    return asks if len(rest) <= 2 else None
+
+
+def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> FollowUp:
+    """The question written out in full against the conversation so far (earlier user questions)."""
+    if not history:
+        return FollowUp(question, question)
+    previous = resolve(history[-1], history[:-1], lexicon).text
+    text = question.strip()
+    core = _core(text)
+    previous_agencies = _agency_mentions(previous, lexicon)
+    agencies = _agency_mentions(core, lexicon)
+    role = _ROLE.search(core)
+    # 配合的有多少项 / 那它配合的呢: the role changes, the agency of the previous question stays.
+    if role and not agencies and previous_agencies and len(_PRONOUN.sub("", core)) <= 12:
+        subject = previous_agencies[0].text
+        rest = _PRONOUN.sub("", core)
+        rewritten = rest if rest.startswith(subject) else f"{subject}{rest}"
+        return FollowUp(rewritten + ("？" if not rewritten.endswith(("?", "？")) else ""), question, True,
+                        previous=previous)
+    ordinal = _ORDINAL.search(text)
+    if ordinal and (ordinal.group(2) == "个" or ordinal.group(3) or _DETAIL.search(text)) \
+            and not re.search(r"任务\s*\d|第\s*\d+\s*项任务", text):
+        if ordinal.group(3):
+            n = -1
+        else:
+            try:
+                n = cn_to_int(ordinal.group(1))
+            except ValueError:
+                n = 0
+        if n:
+            return FollowUp(previous, question, True, ordinal=n, previous=previous)
+    bare = _bare_ask(text)
+    if bare or (_REFERENCE.search(text) and len(core) <= 20 and not agencies):
+        asks = bare or next((name for name, pattern in _ASKS if pattern.search(text)), "detail")
+        return FollowUp(previous, question, True, refers_back=True, asks=asks, previous=previous)
+    subset = _SUBSET.match(text)
+    if subset:
+        addition = _core(text[subset.end():])
+        return FollowUp(f"{_TAIL.sub('', previous)}，{addition}", question, True, previous=previous)
+    if not _is_elliptical(text):
+        return FollowUp(question, question, previous=previous)
+    if agencies:
+        rewritten = _switch_agency(previous, agencies[0].text, lexicon)
+        if rewritten and role:
+            rewritten = _switch_role(rewritten, role.group(0)) or rewritten
+        if rewritten:
+            return FollowUp(rewritten, question, True, previous=previous)
+    if role and len(core) <= 6:
+        rewritten = _switch_role(previous, role.group(0))
+        if rewritten:
+            return FollowUp(rewritten, question, True, previous=previous)
+    places = [p for p in gazetteer().find(core) if p[2].level != "national" or "国务院" in core]
+    if places:
+        start, end, _ = places[0]
+        return FollowUp(_switch_place(previous, core[start:end]), question, True, previous=previous)
+    rewritten = _switch_subject(previous, core) if core else None
+    if rewritten:
+        return FollowUp(rewritten, question, True, previous=previous)
+    return FollowUp(question, question, previous=previous)
