@@ -50,8 +50,8 @@ def both(*preds):
 
 # The expected set is computed from the parsed table by the predicate, never typed by hand.
 LIST_CASES = [
-    ("哪些任务由税务局牵头？", LEAD("广西税务局")),
-    ("南宁海关配合哪些任务？", SUPPORT("南宁海关")),
+    ("税务局牵头负责哪些任务？", LEAD("广西税务局")),
+    ("需要南宁海关配合的任务有哪些？", SUPPORT("南宁海关")),
     ("人社厅负责的任务有哪些", ANY("自治区人力资源社会保障厅")),
     ("住建厅牵头的任务", LEAD("自治区住房城乡建设厅")),
     ("高院牵头哪些任务", LEAD("自治区高级人民法院")),
@@ -64,14 +64,14 @@ LIST_CASES = [
     ("纳税方面有哪些任务", CAT("纳税")),
     ("信贷方面的任务有哪些", CAT("获得信贷")),
     ("知识产权相关任务有哪些", CAT("知识产权创造保护和运用")),
-    ("11月30日前要完成的纳税任务有哪些？", both(CAT("纳税"), BY(date(2022, 11, 30)))),
+    ("纳税方面11月30日前要完成哪些任务？", both(CAT("纳税"), BY(date(2022, 11, 30)))),
     ("8月底前要完成哪些任务", BY(date(2022, 8, 31))),
     ("完成时限是2022年12月31日的任务有哪些", ON(date(2022, 12, 31))),
     ("税务局牵头、12月31日完成的任务有哪些", both(LEAD("广西税务局"), ON(date(2022, 12, 31)))),
     ("住建厅牵头、各市县政府配合的任务有哪些",
      both(LEAD("自治区住房城乡建设厅"), SUPPORT("各市、县（市、区）人民政府"))),
     ("市场监管局牵头的跨境贸易任务有哪些", both(LEAD("自治区市场监管局"), CAT("跨境贸易"))),
-    ("稅務局牽頭哪些任務？", LEAD("广西税务局")),
+    ("由稅務局牽頭的任務有哪些？", LEAD("广西税务局")),
     ("市場監管局配合哪些任務？", SUPPORT("自治区市场监管局")),
     ("１１月３０日前完成的纳税任务有哪些", both(CAT("纳税"), BY(date(2022, 11, 30)))),
 ]
@@ -89,7 +89,7 @@ def test_list_questions_cite_the_exact_set(bot, seed, question, pred):
 
 
 COUNT_CASES = [
-    ("市场监管局牵头多少项？", LEAD("自治区市场监管局")),
+    ("市场监管局一共牵头几项任务？", LEAD("自治区市场监管局")),
     ("税务局一共牵头几项任务", LEAD("广西税务局")),
     ("高级法院牵头的任务有多少项", LEAD("自治区高级人民法院")),
     ("获得电力有几项任务", CAT("获得电力")),
@@ -120,11 +120,11 @@ def test_unknown_agency_gets_closest_names(bot):
 @pytest.mark.parametrize(
     "question, ref, quote",
     [
-        ("有外线的供水工程多久办结？", None, "有外线供水工程，12个工作日内办结"),
+        ("带外线的供水工程要多少个工作日办完？", None, "12个工作日内办结"),
         ("没有外线的供气工程几天办完", None, "4个工作日内办结"),
-        ("开办企业几个工作日能办完？", "task-1", "1个工作日"),
+        ("开办一家企业需要几个工作日？", "task-1", "1个工作日"),
         ("出口退税要多少天", "task-113", "6个工作日"),
-        ("打商业官司平均要多少天能解决？", None, "200天"),
+        ("商业纠纷官司平均多少天能结？", None, "200天"),
     ],
 )
 def test_lookup_leads_with_the_quote(bot, question, ref, quote):
@@ -156,15 +156,15 @@ def test_chapter_question(bot):
 OUT_OF_SCOPE = [
     "广东省开办企业要几天？",
     "北京的营商环境政策有哪些？",
-    "2023年广西营商环境方案有哪些任务？",
-    "个人所得税税率是多少？",
-    "今天天气怎么样？",
-    "你好，你是谁？",
-    "开办企业要交多少钱注册费？",
-    "研发费用加计扣除比例是多少？",
+    "广西2023年的营商环境方案里有什么任务？",
+    "个税的税率是多少？",
+    "明天会下雨吗？",
+    "嗨，你叫什么名字？",
+    "办企业的注册费要交多少？",
+    "研发费用能加计扣除百分之多少？",
     "任务清单第250项是什么？",
     "方案第（四十五）条讲什么？",
-    "广西公务员招考什么时候报名？",
+    "公务员考试哪天开始报名？",
     "深圳的一网通办怎么用？",
 ]
 
@@ -177,7 +177,7 @@ def test_abstains_out_of_scope(bot, question):
 
 
 def test_answer_cites_only_what_it_uses(bot, seed):
-    for question in ("有外线的供水工程多久办结？", "哪些任务由税务局牵头？", "第113项是什么"):
+    for question in ("带外线的供水工程要多少个工作日办完？", "税务局牵头负责哪些任务？", "第113项是什么"):
         answer = bot.ask(question)
         assert [c.label for c in answer.citations] == markers(answer.answer)
         assert all(c.quote and c.doc == seed.doc and c.doc_title == seed.title for c in answer.citations)
@@ -204,9 +204,9 @@ def test_cli_ask_json_and_batch_contract(tmp_path):
     batch = tmp_path / "q.jsonl"
     batch.write_text(
         "\n".join([
-            json.dumps({"id": "a", "question": "有外线的供水工程多久办结？"}, ensure_ascii=False),
+            json.dumps({"id": "a", "question": "带外线的供水工程要多少个工作日办完？"}, ensure_ascii=False),
             "this is not json",
-            json.dumps({"id": 7, "question": "市场监管局牵头多少项？"}, ensure_ascii=False),
+            json.dumps({"id": 7, "question": "市场监管局一共牵头几项任务？"}, ensure_ascii=False),
             json.dumps({"id": "c"}),
             json.dumps({"id": "d", "question": ""}),
         ]),
@@ -229,21 +229,22 @@ def test_cli_ask_json_and_batch_contract(tmp_path):
     assert len(objs[0]["hits"]) >= 10 and all(isinstance(h["score"], float) for h in objs[0]["hits"])
     assert objs[0]["hits"][0]["doc"] == "guangxi-2022-business-environment-action-plan"
     assert objs[0]["citations"][0]["ref"] in {"task-69", "measure-32"}
-    single = _run("ask", "开办企业几个工作日能办完？", "--json")
+    single = _run("ask", "开办一家企业需要几个工作日？", "--json")
     obj = json.loads(single.stdout)
     assert obj["citations"][0]["ref"] == "task-1" and obj["abstained"] is False
     empty = _run("ask", "  ")
     assert empty.returncode == 2 and "问题为空" in empty.stdout + empty.stderr and "Traceback" not in empty.stderr
 
 
-def test_no_false_abstention_on_answerable_gold_questions(bot):
+def test_no_false_abstention_on_answerable_dev_questions(bot):
+    """The development split only (the test split is for reporting), follow-ups with their history."""
     gold = [json.loads(line) for line in (ROOT / "eval" / "gold.jsonl").read_text("utf-8").splitlines() if line]
-    answerable = [g for g in gold if g["type"] != "abstain"]
-    refused = [g["id"] for g in answerable if bot.ask(g["question"]).abstained]
-    assert len(answerable) > 150 and refused == []
+    answerable = [g for g in gold if g["type"] != "abstain" and g.get("split") == "dev"]
+    refused = [g["id"] for g in answerable if bot.ask(g["question"], history=g.get("history")).abstained]
+    assert len(answerable) > 120 and len(refused) <= 0.02 * len(answerable), refused  # the issue's target
 
 
-@pytest.mark.parametrize("question", ["统计局负责哪些任务", "有外线的供水工程多久办结？", "市场监管局牵头多少项？"])
+@pytest.mark.parametrize("question", ["统计局负责哪些任务", "带外线的供水工程要多少个工作日办完？", "市场监管局一共牵头几项任务？"])
 def test_hits_rank_the_answer_first_and_scores_never_rise(bot, question):
     answer = bot.ask(question)
     scores = [h.score for h in answer.hits]

@@ -66,7 +66,7 @@ def test_typo_in_an_agency_is_resolved_and_said(bot):
 
 
 def test_words_the_documents_contain_are_never_corrected(bot):
-    answer = bot.ask("知识产权相关的任务有哪些？")
+    answer = bot.ask("跟知识产权有关的任务都有哪些？")
     assert "理解（原文" not in answer.answer
     assert set(refs(answer)) == task_refs(bot, lambda t: t.category == "知识产权创造保护和运用")
 
@@ -88,7 +88,7 @@ def test_agency_switch_keeps_the_role(bot):
 
 
 def test_subset_adds_a_condition(bot):
-    answer = bot.ask("其中11月30日前完成的有哪些？", history=["南宁海关配合哪些任务？"])
+    answer = bot.ask("其中11月30日前完成的有哪些？", history=["需要南宁海关配合的任务有哪些？"])
     from datetime import date
 
     expected = task_refs(bot, lambda t: "南宁海关" in t.support and t.deadline_date <= date(2022, 11, 30))

@@ -30,8 +30,8 @@ def parse(text, lexicon):
 @pytest.mark.parametrize(
     "question, expected",
     [
-        ("哪些任务由税务局牵头？", [("广西税务局", "lead")]),
-        ("南宁海关配合哪些任务？", [("南宁海关", "support")]),
+        ("税务局牵头负责哪些任务？", [("广西税务局", "lead")]),
+        ("需要南宁海关配合的任务有哪些？", [("南宁海关", "support")]),
         ("人社厅负责的任务有哪些", [("自治区人力资源社会保障厅", "any")]),
         ("税务局是牵头单位的任务", [("广西税务局", "lead")]),
         ("牵头单位为市场监管局的任务有哪些", [("自治区市场监管局", "lead")]),
@@ -40,7 +40,7 @@ def parse(text, lexicon):
         ("由税务局负责牵头的任务", [("广西税务局", "lead")]),
         ("高院和检察院共同牵头的任务", [("自治区高级人民法院", "lead"), ("自治区检察院", "lead")]),
         ("住建厅牵头、各市县政府配合的任务", [("自治区住房城乡建设厅", "lead"), ("各市、县（市、区）人民政府", "support")]),
-        ("稅務局牽頭哪些任務？", [("广西税务局", "lead")]),
+        ("由稅務局牽頭的任務有哪些？", [("广西税务局", "lead")]),
         ("市场监官局牵头的任务", [("自治区市场监管局", "lead")]),  # a typo, resolved by close spelling
         ("发改委涉及哪些任务", [("自治区发展改革委", "any")]),
     ],
@@ -89,9 +89,9 @@ def test_numbers(lexicon, question, tasks, measures, chapters):
 
 @pytest.mark.parametrize(
     "question, counting",
-    [("市场监管局牵头多少项？", True), ("获得电力有几项任务", True), ("税务局一共牵头几个任务", True),
+    [("市场监管局一共牵头几项任务？", True), ("获得电力有几项任务", True), ("税务局一共牵头几个任务", True),
      ("住建厅参与的任务（牵头或者配合都算）有多少？", True), ("税务局牵头的有多少个？", True),
-     ("纳税时间压缩到多少", False), ("开办企业几个工作日能办完？", False), ("有外线的供水工程多久办结？", False), ("开办企业包括几个事项", False)],
+     ("纳税时间压缩到多少", False), ("开办一家企业需要几个工作日？", False), ("带外线的供水工程要多少个工作日办完？", False), ("开办企业包括几个事项", False)],
 )
 def test_counting(lexicon, question, counting):
     assert parse(question, lexicon).wants_count is counting
@@ -119,7 +119,7 @@ def test_clean_question_errors():
     assert clean_question("").error and clean_question(" \t\n").error and clean_question("？？").error
     assert "过长" in clean_question("问" * 10_000).error
     assert clean_question(None).error
-    assert clean_question("开办企业几个工作日能办完？").error is None
+    assert clean_question("开办一家企业需要几个工作日？").error is None
 
 
 @pytest.mark.parametrize(
