@@ -94,6 +94,12 @@ class Evidence:
             return 0.0
         return sum(t.weight for t in terms if any(a in text for a in t.alternatives)) / total
 
+    def support(self, terms: list[Term], key: tuple[str, str]) -> float:
+        """Coverage counting only the words some unit of the library has: what tells units apart (a word no
+        unit has lowers every unit's coverage alike)."""
+        present = [t for t in terms if any(self.df(a) for a in t.alternatives)]
+        return self.coverage(present, key) if present else 0.0
+
     def missing(self, terms: list[Term], key: tuple[str, str]) -> list[str]:
         text = self.texts.get(key, "")
         return [t.text for t in terms if not any(a in text for a in t.alternatives)]

@@ -14,10 +14,15 @@ _PUNCT = set("，。；：、“”（）()？?！!,.;:")
 # What kind of value a question asks for, and what a passage must contain to give it.
 _ASKS = (
     ("rate", re.compile(r"率|比例|百分之|占比|比重|费率|利率|税率")),
-    ("money", re.compile(r"多少钱|费用是多少|金额(是)?多少|(补贴|投资|贷|交|收|花)多少|多少元|多少亿|多少万")),
+    ("money", re.compile(r"多少钱|费用是多少|金额(是)?多少|(补贴|投资|贷|交|收|花|收费|费用|奖励|奖金)多少|多少(元|亿|万|费用)"
+                         r"|(要|需要|得)?(不要)?(交|花|掏|付|出)钱|收费吗|收不收费|要钱吗|免费吗|收钱吗")),
     ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
     ("materials", re.compile(r"(哪些|什么|啥|几样|多少)(材料|资料|证件|证明|手续|文件要带)|带(什么|哪些|啥)|准备(什么|哪些|啥|好)|"
                              r"需要.{0,4}(材料|资料)|材料(清单|目录|有哪些)")),
+    # Conditions to meet, a place to go, the items of a list: the unit must state them, not just the topic.
+    ("conditions", re.compile(r"(满足|符合|具备|需要)?(什么|哪些|啥)(样的)?(条件|资格|资质|门槛)|申请条件|条件是什么")),
+    ("place", re.compile(r"(在|去|到)(哪里|哪儿|哪个|什么地方|哪家)|哪(个|些|家)(网站|平台|APP|app|窗口|机构|医院|大厅)")),
+    ("items", re.compile(r"具体(是|有)?哪些|都是哪些|分别是(哪些|什么)|(具体)?名单|有哪几个(具体)?(事项|案例|项目)")),
     ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年|分|倍|户|成)")),
 )
 _GIVES = {
@@ -27,6 +32,11 @@ _GIVES = {
     # A list of what to hand in: named papers, or an enumeration of them.
     "materials": re.compile(r"(材料|资料)[^。]{0,6}(包括|如下|清单|目录|：|:)|[\u4e00-\u9fff]{2,12}(证明|证书|许可证|"
                             r"申请书|复印件|登记表|申请表)|身份证|\d\s*[.、]\s*[^。；;]{2,30}(书|证|表|单|件)"),
+    "conditions": re.compile(r"(条件|资格|资质)[^。]{0,10}(为|是|包括|如下|：|:)|符合[^。]{2,30}(条件|要求|标准)的|"
+                             r"具备[^。]{2,20}(条件|资质|能力)|(年满|不低于|不超过|以上|以下)[^。]{0,10}"),
+    "place": re.compile(r"平台|网站|APP|app|小程序|窗口|大厅|政务服务中心|网上|线上|公众号|服务点|站点|机构"),
+    # An enumeration: three items or more separated by 、 or numbered.
+    "items": re.compile(r"[^、，。]{1,20}、[^、，。]{1,20}、[^、，。]{1,20}|\d\s*[.、]\s*[^。]{2,30}\d\s*[.、]"),
     # A digit that is part of a name (5G, PM2.5's "PM") is not a value.
     "number": re.compile(r"(?<![A-Za-z])\d[\d.]*(?![A-Za-z\d])|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
 }

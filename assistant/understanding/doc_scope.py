@@ -56,8 +56,9 @@ def _doc_text(doc: Document) -> str:
 
 
 def _years_of(doc: Document) -> set[int]:
+    """The years a document is of (its own and its dates'). A deadline year inside it (a 2022 plan's
+    2023年1月20日) does not make it a document of that year: deadlines are matched by the deadline parser."""
     years = {doc.meta.year} if doc.meta.year else set()
-    years |= {u.deadline_date.year for u in doc.units if u.deadline_date}
     years |= {d.year for v in doc.meta.dates.values() if (d := parse_full_date(v))}
     return years
 
