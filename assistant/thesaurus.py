@@ -59,8 +59,12 @@ class Thesaurus:
     _entries: tuple[tuple[str, tuple[str, ...], Concept], ...]  # (variant, its words, concept), longest first
 
     def find(self, text: str) -> list[Match]:
-        """Non-overlapping matches, longer variants first. Each variant's words are looked up as plain
-        substrings before any regex runs, so a question costs a few hundred `in` checks."""
+        """Non-overlapping matches, longer variants first (cached: one question is looked up several times)."""
+        return list(_find_cached(text)) if self is thesaurus() else self._find(text)
+
+    def _find(self, text: str) -> list[Match]:
+        """Each variant's words are looked up as plain substrings before any regex runs, so a question costs a
+        few hundred `in` checks."""
         found: list[Match] = []
         taken = [False] * len(text)
         for variant, words, concept in self._entries:
@@ -88,6 +92,11 @@ class Thesaurus:
     def vocabulary(self) -> set[str]:
         """Every term and variant, for spelling correction."""
         return {w for c in self.concepts for w in (*c.terms, *c.variants)}
+
+
+@lru_cache(maxsize=4096)
+def _find_cached(text: str) -> tuple[Match, ...]:
+    return tuple(thesaurus()._find(text))
 
 
 @lru_cache(maxsize=1)
