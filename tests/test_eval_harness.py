@@ -1,9 +1,14 @@
-"""The evaluation harness without the model: gold loading and its errors, scoring and aggregation with fake
-systems, the JSON shape, the report files, naive-RAG span mapping and the `assistant eval` command's errors."""
+"""The evaluation harness without the model: gold loading and its errors, the dev/test split and the tags,
+scoring and aggregation (per type, per split, per tag, the issue's criteria) with fake systems, the JSON shape,
+the report files, naive-RAG span mapping, the `assistant eval` command's errors, and that no test copies a
+gold question."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,11 +30,74 @@ def _line(**over) -> str:
 # --- gold loading ---------------------------------------------------------------------------------------
 
 
+def _gold_rules():
+    """eval/gold_rules.py is a standalone script, not a package module: load it by path (once)."""
+    if "gold_rules" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("gold_rules", project_root() / "eval" / "gold_rules.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["gold_rules"] = module  # its dataclasses look their module up while being defined
+        spec.loader.exec_module(module)
+    return sys.modules["gold_rules"]
+
+
 def test_committed_gold_loads() -> None:
     gold = load_gold(GOLD)
-    assert len(gold) == 224
+    assert len(gold) == 369
     counts = {t: sum(1 for g in gold if g.type == t) for t in ("lookup", "fact", "list", "count", "measure", "abstain")}
-    assert counts == {"lookup": 54, "fact": 38, "list": 49, "count": 27, "measure": 28, "abstain": 28}
+    assert counts == {"lookup": 86, "fact": 80, "list": 73, "count": 42, "measure": 32, "abstain": 56}
+    tags = {t: sum(1 for g in gold if t in g.tags) for t in ("followup", "typo", "document", "tempting")}
+    assert tags["followup"] >= 25 and tags["typo"] >= 20 and tags["document"] >= 15 and tags["tempting"] >= 20
+    assert all(bool(g.history) == ("followup" in g.tags) for g in gold)
+
+
+def test_committed_gold_split_is_fixed_by_id() -> None:
+    """Every item has the split its id gives (odd number dev, even test), about half of every type in each."""
+    gold = load_gold(GOLD)
+    for g in gold:
+        number = int(re.search(r"-(\d+)$", g.id).group(1))
+        assert g.split == ("dev" if number % 2 else "test"), g.id
+    for kind in ("lookup", "fact", "list", "count", "measure", "abstain"):
+        test = sum(1 for g in gold if g.type == kind and g.split == "test")
+        dev = sum(1 for g in gold if g.type == kind and g.split == "dev")
+        assert abs(test - dev) <= 1, kind
+    for tag in ("colloquial", "traditional", "typo", "followup", "document", "tempting"):
+        assert min(sum(1 for g in gold if tag in g.tags and g.split == s) for s in ("dev", "test")) >= 6, tag
+
+
+def test_committed_gold_passes_gold_rules_check(capsys) -> None:
+    rules = _gold_rules()
+    assert rules.check(GOLD) == 0, capsys.readouterr().out
+    assert rules.split_of("lookup-001") == "dev" and rules.split_of("abstain-056") == "test"
+
+
+def test_gold_rules_document_rules() -> None:
+    rules = _gold_rules()
+    st = rules.load_structure()
+    assert st.counts() == {"parts": 9, "measures": 41, "tasks": 199, "categories": 21}
+    assert rules.eval_doc("doc: measures") == ([], ["41"])
+    assert rules.eval_doc("doc: measures part=3 | x") == ([], ["7"])
+    refs, _ = rules.eval_doc("doc: outline")
+    assert refs[0] == "preamble" and refs[-1] == "measure-41" and len(refs) == 42
+    with pytest.raises(ValueError):
+        rules.eval_doc("doc: chapters")
+
+
+def test_gold_rules_check_catches_a_moved_split_and_bad_tags(tmp_path: Path, capsys) -> None:
+    rules = _gold_rules()
+    base = {"id": "lookup-001", "type": "lookup", "question": "开个公司刻章要钱吗？", "gold_refs": ["task-7"],
+            "answer_contains": [], "notes": "x"}
+    cases = [
+        ({"split": "test"}, "the id rule gives 'dev'"),
+        ({"split": "dev", "tags": ["slang"]}, "tags"),
+        ({"split": "dev", "tags": ["followup"]}, "followup and a non-empty history"),
+        ({"split": "dev", "tags": ["typo"]}, "错字"),
+        ({"split": "dev", "tags": ["fullwidth"]}, "fullwidth"),
+    ]
+    for extra, message in cases:
+        path = tmp_path / "gold.jsonl"
+        path.write_text(json.dumps({**base, **extra}, ensure_ascii=False) + "\n", encoding="utf-8")
+        assert rules.check(path) == 1
+        assert message in capsys.readouterr().out
 
 
 def test_missing_gold_file(tmp_path: Path) -> None:
@@ -50,6 +118,11 @@ def test_missing_gold_file(tmp_path: Path) -> None:
         (_line(type="abstain"), "abstain 题的 gold_refs 应为空"),
         (_line(type="fact", answer_contains=[]), "answer_contains 不能为空"),
         (_line(type="count", answer_contains=["五"]), "应为数字"),
+        (_line(split="train"), "字段 split"),
+        (_line(tags=["slang"]), "未知的标签"),
+        (_line(tags="typo"), "字段 tags"),
+        (_line(tags=["followup"]), "history"),
+        (_line(history="上一个问题"), "字段 history"),
     ],
 )
 def test_malformed_gold_names_the_line(tmp_path: Path, bad: str, message: str) -> None:
@@ -95,6 +168,19 @@ class Canned(System):
         if question == "boom":
             raise RuntimeError("kaput")
         return self.answers.get(question) or Answer(question=question, answer="")
+
+
+class CannedWithHistory(Canned):
+    """Answers a follow-up by its history: the key is "earlier question|question"."""
+
+    def __init__(self, answers: dict[str, Answer]) -> None:
+        super().__init__(answers)
+        self.seen: list[tuple[str, list[str] | None]] = []
+
+    def answer(self, question: str, scope: str | None = None, history: list[str] | None = None) -> Answer:
+        self.seen.append((question, history))
+        key = "|".join([*(history or []), question])
+        return self.answers.get(key) or super().answer(question)
 
 
 def _answer(q: str, text: str = "", hits=(), cited=(), abstained: bool = False) -> Answer:
@@ -160,6 +246,151 @@ def test_failing_question_is_recorded_not_fatal() -> None:
     assert run.summary()["overall"]["canned"]["errors"] == 1
 
 
+# --- splits, tags and the issue's criteria -------------------------------------------------------------
+
+SPLIT_ITEMS = [
+    # test split
+    GoldItem("lookup-002", "lookup", "注册公司要几天？", ("task-1",), (), split="test", tags=("colloquial",)),
+    GoldItem("lookup-004", "lookup", "註冊公司要幾天？", ("task-1",), (), split="test", tags=("colloquial", "traditional")),
+    GoldItem("fact-002", "fact", "接天然气拉外线多久？", ("task-70",), ("14个工作日",), split="test", tags=("colloquial",)),
+    GoldItem("fact-004", "fact", "那供气呢？", ("task-70",), ("14个工作日",), split="test", tags=("followup",),
+             history=("有外线的供水多久？",)),
+    GoldItem("list-002", "list", "那配合的呢？", ("task-1", "task-2"), (), split="test", tags=("followup",),
+             history=("税务局牵头哪些？",)),
+    GoldItem("count-002", "count", "人设厅牵头几项？", ("task-16", "task-17"), ("2",), split="test", tags=("typo",)),
+    GoldItem("fact-006", "fact", "开般企业几个工做日？", ("task-1",), ("1个工作日",), split="test", tags=("typo",)),
+    GoldItem("fact-008", "fact", "一共几条措施？", (), ("41",), split="test", tags=("document",)),
+    GoldItem("abstain-002", "abstain", "办执照要什么材料？", (), (), split="test", tags=("tempting",)),
+    GoldItem("abstain-004", "abstain", "asdf", (), (), split="test"),
+    # dev split
+    GoldItem("lookup-001", "lookup", "刻章要钱吗？", ("task-7",), (), split="dev", tags=("colloquial",)),
+    GoldItem("abstain-001", "abstain", "房租能减免吗？", (), (), split="dev", tags=("tempting",)),
+]
+
+
+def _split_run():
+    answers = {
+        "注册公司要几天？": _answer("", hits=["task-1", "task-3"]),
+        "註冊公司要幾天？": _answer("", hits=["task-3", "task-1"]),  # right unit second: a miss
+        # right number, right unit: correct, counted in colloquial hit@1 (a fact with gold refs)
+        "接天然气拉外线多久？": _answer("", text="有外线供气14个工作日。", hits=["task-70"]),
+        # the follow-up is answered only with its history
+        "有外线的供水多久？|那供气呢？": _answer("", text="有外线供气14个工作日。", hits=["task-70"]),
+        "那供气呢？": _answer("", text="有外线供水12个工作日。", hits=["task-69"]),
+        "税务局牵头哪些？|那配合的呢？": _answer("", cited=["task-1"]),  # not the whole set: not correct
+        "人设厅牵头几项？": _answer("", text="共 2 项", cited=["task-16", "task-17"]),
+        # the right string from the wrong row: answer_acc 1 but not correct
+        "开般企业几个工做日？": _answer("", text="1个工作日", hits=["task-59"]),
+        "一共几条措施？": _answer("", text="共 41 条措施"),
+        "办执照要什么材料？": _answer("", text="营业执照……", hits=["task-13"]),  # answered: a miss
+        "asdf": _answer("", abstained=True),
+        "刻章要钱吗？": _answer("", abstained=True),  # a false abstention, dev split
+        "房租能减免吗？": _answer("", abstained=True),
+    }
+    system = CannedWithHistory(answers)
+    return run_eval(SPLIT_ITEMS, [system], gold_path="fake", log=lambda m: None), system
+
+
+def test_followup_history_reaches_the_system() -> None:
+    run, system = _split_run()
+    assert ("那供气呢？", ["有外线的供水多久？"]) in system.seen
+    assert ("注册公司要几天？", None) in system.seen  # no history: the keyword is not passed at all
+    by_id = {r.id: r for r in run.results["canned"]}
+    assert by_id["fact-004"].scores["correct"] == 1.0
+    assert by_id["fact-004"].split == "test" and by_id["fact-004"].tags == ("followup",)
+
+
+def test_correct_per_type() -> None:
+    run, _ = _split_run()
+    correct = {r.id: r.scores["correct"] for r in run.results["canned"]}
+    assert correct == {
+        "lookup-002": 1.0, "lookup-004": 0.0, "fact-002": 1.0, "fact-004": 1.0, "list-002": 0.0, "count-002": 1.0,
+        "fact-006": 0.0, "fact-008": 1.0, "abstain-002": 0.0, "abstain-004": 1.0, "lookup-001": 0.0, "abstain-001": 1.0,
+    }
+    by_id = {r.id: r for r in run.results["canned"]}
+    assert by_id["fact-006"].scores["answer_acc"] == 1.0 and by_id["fact-006"].scores["hit@1"] == 0.0
+    assert "hit@1" not in by_id["fact-008"].scores  # a document fact without refs is judged by its answer
+
+
+def test_criteria_per_split() -> None:
+    run, _ = _split_run()
+    summary = run.summary()
+    assert list(summary["splits"]) == ["test", "dev", "all"]
+    test = summary["splits"]["test"]["criteria"]["canned"]
+    assert test["colloquial_hit@1"] == {"value": pytest.approx(2 / 3, abs=1e-4), "n": 3, "failed": ["lookup-004"]}
+    assert test["false_abstain_rate"]["value"] == 0.0 and test["false_abstain_rate"]["n"] == 8
+    assert test["abstain_rate"] == {"value": 0.5, "n": 2, "failed": ["abstain-002"]}
+    assert test["followup_acc"] == {"value": 0.5, "n": 2, "failed": ["list-002"]}
+    assert test["typo_acc"] == {"value": 0.5, "n": 2, "failed": ["fact-006"]}
+    dev = summary["splits"]["dev"]["criteria"]["canned"]
+    assert dev["false_abstain_rate"] == {"value": 1.0, "n": 1, "failed": ["lookup-001"]}
+    assert dev["followup_acc"] == {"value": None, "n": 0, "failed": []}  # nothing to measure is not a score
+    everything = summary["splits"]["all"]["criteria"]["canned"]
+    assert everything["colloquial_hit@1"]["n"] == 4 and everything["abstain_rate"]["n"] == 3
+
+
+def test_summary_shape_with_splits_and_tags() -> None:
+    run, _ = _split_run()
+    summary = run.summary()
+    assert summary["gold"]["splits"] == {"dev": 2, "test": 10}
+    assert summary["gold"]["tags"] == {"colloquial": 4, "traditional": 1, "typo": 2, "followup": 2, "document": 1,
+                                       "tempting": 2}
+    # the top level stays the all-questions view, so older readers of the JSON keep working
+    assert summary["systems"] == summary["splits"]["all"]["systems"]
+    assert summary["overall"]["canned"]["n"] == 12
+    test = summary["splits"]["test"]
+    assert test["n"] == 10 and test["types"] == {"lookup": 2, "fact": 4, "list": 1, "count": 1, "abstain": 2}
+    assert test["systems"]["canned"]["lookup"]["hit@1"] == 0.5
+    assert test["overall"]["canned"]["n"] == 10
+    tags = test["tags"]["canned"]
+    assert tags["followup"] == {"n": 2, "correct": 0.5, "hit@1": 1.0, "false_abstain_rate": 0.0}
+    assert tags["tempting"] == {"n": 1, "correct": 0.0, "abstain_rate": 0.0}
+    assert tags["colloquial"]["hit@1"] == pytest.approx(2 / 3, abs=1e-4)
+    json.dumps(summary)  # serialisable as is
+
+
+def test_gold_without_splits_reports_all_only() -> None:
+    summary = _fake_run().summary()
+    assert list(summary["splits"]) == ["all"] and "splits" in summary["gold"] and summary["gold"]["splits"] == {}
+    assert summary["splits"]["all"]["criteria"]["canned"]["followup_acc"]["value"] is None
+
+
+def test_report_shows_the_test_split_first(tmp_path: Path) -> None:
+    from assistant.evaluation.report import markdown_report, write_report
+
+    run, _ = _split_run()
+    summary = run.summary()
+    md = markdown_report(summary, chart="latest.png")
+    test_at = md.index("## Test split")
+    assert test_at < md.index("## Dev split") < md.index("## Overview, all questions") < md.index("## lookup")
+    assert "colloquial+Traditional hit@1 (n=3; >= 0.95)" in md and "| canned | 0.667 | 0.000 | 0.500 | 0.500 | 0.500 |" in md
+    assert "followup (n=2)" in md and "- follow-up acc: list-002" not in md  # misses are listed for `assistant` only
+    written = write_report(summary, tmp_path, run.results)
+    details = [json.loads(line) for line in (tmp_path / "latest_details.jsonl").read_text("utf-8").splitlines()]
+    assert {d["split"] for d in details} == {"dev", "test"} and details[3]["tags"] == ["followup"]
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["splits"]["test"]["n"] == 10
+    assert len(written) == 4
+
+
+def test_cli_text_report_lists_test_first() -> None:
+    from assistant.app.cli_eval import text_report
+
+    run, _ = _split_run()
+    text = text_report(run.summary())
+    assert text.index("== test") < text.index("== dev") < text.index("== 全部题目")
+
+
+# --- the gold questions stay out of the tests ------------------------------------------------------------
+
+
+def test_no_test_copies_a_gold_question() -> None:
+    """Tests use paraphrases, never the gold questions themselves (follow-ups are judged with their history,
+    so their short elliptical questions are not looked for)."""
+    leaks = _gold_rules().leaks(project_root() / "tests", GOLD)
+    shown = "\n".join(f"{Path(f).name}: {iid} {q}" for f, iid, q in leaks)
+    assert not leaks, f"{len(leaks)} gold questions copied into tests:\n{shown}"
+
+
 def test_report_files(tmp_path: Path) -> None:
     from assistant.evaluation.report import markdown_report, write_report
 
@@ -171,7 +402,7 @@ def test_report_files(tmp_path: Path) -> None:
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["systems"]["canned"]["fact"]["answer_acc"] == 1.0
     md = markdown_report(summary, chart="latest.png")
-    assert "| canned |" in md and "## lookup (n=2)" in md and "![evaluation chart](latest.png)" in md
+    assert "| canned |" in md and "## lookup (n=2, all questions)" in md and "![evaluation chart](latest.png)" in md
     assert len((tmp_path / "latest_details.jsonl").read_text("utf-8").splitlines()) == len(GOLD_ITEMS)
 
 
@@ -221,7 +452,8 @@ def test_cli_eval_registered_and_user_errors(tmp_path: Path, capsys) -> None:
     from assistant.app.cli import build_parser, main
 
     args = build_parser().parse_args(["eval", "--systems", "bm25", "--json", "--report", str(tmp_path)])
-    assert args.systems == "bm25" and args.json and callable(args.func)
+    assert args.systems == "bm25" and args.json and callable(args.func) and args.split == "all"
+    assert build_parser().parse_args(["eval", "--split", "test"]).split == "test"
     assert main(["eval", "--gold", str(tmp_path / "missing.jsonl")]) == 2
     assert "文件不存在" in capsys.readouterr().err
     bad = tmp_path / "bad.jsonl"

@@ -1,8 +1,10 @@
-"""`assistant eval [--gold FILE] [--systems NAMES] [--json] [--report DIR]`: score the product and baselines.
+"""`assistant eval [--gold FILE] [--systems NAMES] [--split S] [--json] [--report DIR]`: score the product and
+baselines.
 
 Runs in-process: loads the gold file (validated first, so a bad file fails before any model loads), builds
-the systems over one shared model and index, answers every question with every system, prints the tables
-(or, with --json, `{"systems": {NAME: {TYPE: {METRIC: value}}}, …}`) and writes eval/reports/latest.*.
+the systems over one shared model and index, answers every question with every system (a follow-up with its
+history), prints the tables, test split first (or, with --json, `{"systems": {NAME: {TYPE: {METRIC: value}}},
+"splits": {"test"|"dev"|"all": {...}}, "tags": …, …}`) and writes eval/reports/latest.*.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from assistant.config import project_root
 
 DEFAULT_GOLD = Path("eval") / "gold.jsonl"
 DEFAULT_REPORT_DIR = Path("eval") / "reports"
+# The names of evaluation.systems.SYSTEMS, for the help text: importing that module (numpy and the systems)
+# here would slow every command down. tests/test_cli_cold.py keeps the two in step.
+SYSTEM_NAMES = ("assistant", "bm25", "dense", "hybrid", "naive_rag")
 
 
 def register(subparsers) -> None:
-    from assistant.evaluation.systems import SYSTEMS
-
     p = subparsers.add_parser(
         "eval",
         help="在评测集上评测问答助手与基线系统",
@@ -31,9 +34,11 @@ def register(subparsers) -> None:
     p.add_argument(
         "--systems",
         metavar="NAMES",
-        help=f"逗号分隔的系统名（默认全部：{','.join(SYSTEMS)}）",
+        help=f"逗号分隔的系统名（默认全部：{','.join(SYSTEM_NAMES)}）",
     )
-    p.add_argument("--json", action="store_true", help="以 JSON 输出各系统各题型的指标")
+    p.add_argument("--split", choices=("dev", "test", "all"), default="all",
+                   help="只评测某一部分：dev（调参用）、test（只用于报告）或 all（默认，两部分都评测并分别报告）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各系统各题型、各部分（dev/test）和各标签的指标")
     p.add_argument("--report", metavar="DIR", help=f"报告目录（默认 {DEFAULT_REPORT_DIR}）：写入 latest.md/.png/.json")
     p.add_argument("--no-report", dest="no_report", action="store_true", help="不写报告文件")
     p.set_defaults(func=cmd_eval)
@@ -51,6 +56,31 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def text_report(summary: dict) -> str:
+    """The terminal tables: each split (test first) with its criteria, per-type headline and per-tag accuracy,
+    then the per-type details over all questions."""
+    from assistant.evaluation.report import criteria_table, failed_lines, overview_table, tag_table, type_table
+    from assistant.evaluation.runner import TYPES
+
+    parts = []
+    for split in ("test", "dev"):
+        part = summary.get("splits", {}).get(split)
+        if not part:
+            continue
+        block = [f"== {split}（{part['n']} 题）=="]
+        block += ["判定指标：", criteria_table(part), "按题型：", overview_table(part)]
+        tags = tag_table(part)
+        if tags:
+            block += ["按标签（完全答对的比例）：", tags]
+        block += failed_lines(part)
+        parts.append("\n".join(block))
+    parts.append("== 全部题目 ==\n" + overview_table(summary))
+    for kind in TYPES:
+        if any(kind in s for s in summary["systems"].values()):
+            parts.append(f"{kind}:\n{type_table(summary, kind)}")
+    return "\n\n".join(parts)
+
+
 def cmd_eval(args) -> int:
     from assistant.retrieval.encoder import EncoderError
     from assistant.evaluation.runner import GoldFileError, load_gold, run_eval
@@ -62,6 +92,11 @@ def cmd_eval(args) -> int:
         gold = load_gold(gold_path)
     except GoldFileError as exc:
         raise UserError(str(exc)) from None
+    split = getattr(args, "split", "all") or "all"
+    if split != "all":
+        gold = [g for g in gold if g.split == split]
+        if not gold:
+            raise UserError(f"评测集中没有 split 为 {split} 的题目")
     try:
         names = parse_system_names(args.systems)
     except ValueError as exc:
@@ -87,14 +122,7 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
-        from assistant.evaluation.report import overview_table, type_table
-        from assistant.evaluation.runner import TYPES
-
-        print(overview_table(summary))
-        for kind in TYPES:
-            if any(kind in s for s in summary["systems"].values()):
-                print(f"\n{kind}:")
-                print(type_table(summary, kind))
+        print(text_report(summary))
 
     if not args.no_report:
         from assistant.evaluation.report import write_report

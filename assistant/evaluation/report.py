@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from assistant.evaluation.runner import TYPES, QuestionResult
+from assistant.evaluation.runner import TAGS, TYPES, QuestionResult
 
 LATENCY = ("p50_ms", "p95_ms")
 METRICS: dict[str, tuple[str, ...]] = {
@@ -30,6 +30,21 @@ HEADLINE: tuple[tuple[str, str], ...] = (
     ("count", "answer_acc"),
     ("abstain", "abstain_rate"),
 )
+
+
+# The issue's criteria, with the thresholds the CI gate applies to the test split (tests/test_eval_gate.py).
+CRITERIA: tuple[tuple[str, str, str, float], ...] = (
+    ("colloquial_hit@1", "colloquial+Traditional hit@1", ">=", 0.95),
+    ("false_abstain_rate", "false abstain", "<=", 0.02),
+    ("abstain_rate", "abstain (unanswerable)", ">=", 0.90),
+    ("followup_acc", "follow-up acc", ">=", 0.90),
+    ("typo_acc", "typo resolution", ">=", 0.90),
+)
+SPLIT_TITLES = {"test": "Test split", "dev": "Dev split", "all": "All questions"}
+SPLIT_NOTES = {
+    "test": "The reported numbers: this split is never used to tune, and the CI gate applies to it.",
+    "dev": "For tuning: read its failures, change the product, rerun.",
+}
 
 
 def _fmt(metric: str, value) -> str:
@@ -68,6 +83,63 @@ def overview_table(summary: Mapping) -> str:
     return "\n".join(_table(header, rows))
 
 
+def criteria_table(split_summary: Mapping) -> str:
+    """One row per system: the issue's criteria on one split, each with its question count and threshold."""
+    crit: Mapping[str, Mapping] = split_summary.get("criteria", {})
+    if not crit:
+        return ""
+    first = next(iter(crit.values()))
+    header = ["system", *(f"{label} (n={first.get(key, {}).get('n', 0)}; {op} {threshold})"
+                          for key, label, op, threshold in CRITERIA)]
+    rows = [[name, *(_fmt(key, per.get(key, {}).get("value")) for key, *_ in CRITERIA)] for name, per in crit.items()]
+    return "\n".join(_table(header, rows))
+
+
+def tag_table(split_summary: Mapping, metric: str = "correct") -> str:
+    """One row per system, one column per tag present: the share of fully correct answers (runner.correct)."""
+    per_system: Mapping[str, Mapping] = split_summary.get("tags", {})
+    present = [t for t in TAGS if any(t in tags for tags in per_system.values())]
+    if not present:
+        return ""
+    counts = {t: next(int(tags[t]["n"]) for tags in per_system.values() if t in tags) for t in present}
+    header = ["system", *(f"{t} (n={counts[t]})" for t in present)]
+    rows = [[name, *(_fmt(metric, tags.get(t, {}).get(metric)) for t in present)] for name, tags in per_system.items()]
+    return "\n".join(_table(header, rows))
+
+
+def failed_lines(split_summary: Mapping, system: str = "assistant") -> list[str]:
+    """For one system: the ids that miss each criterion (for the report and the gate's message)."""
+    crit = split_summary.get("criteria", {}).get(system, {})
+    lines = []
+    for key, label, _, _ in CRITERIA:
+        failed = crit.get(key, {}).get("failed") or []
+        if failed:
+            lines.append(f"- {label}: " + ", ".join(failed))
+    return lines
+
+
+def split_section(summary: Mapping, split: str, level: str = "##") -> list[str]:
+    """The criteria, per-type headline and per-tag tables of one split."""
+    part = summary.get("splits", {}).get(split)
+    if not part:
+        return []
+    types = ", ".join(f"{k} {v}" for k, v in part.get("types", {}).items())
+    lines = [f"{level} {SPLIT_TITLES.get(split, split)} (n={part['n']}: {types})", ""]
+    if split in SPLIT_NOTES:
+        lines += [SPLIT_NOTES[split], ""]
+    crit = criteria_table(part)
+    if crit:
+        lines += ["Criteria (thresholds as gated on the test split):", "", crit, ""]
+    lines += ["By type:", "", overview_table(part), ""]
+    tags = tag_table(part)
+    if tags:
+        lines += ["By tag, share of fully correct answers:", "", tags, ""]
+    failed = failed_lines(part)
+    if failed and split != "all":
+        lines += ["`assistant` misses:", "", *failed, ""]
+    return lines
+
+
 def type_table(summary: Mapping, kind: str) -> str:
     metrics = (*METRICS[kind], *LATENCY)
     rows = [
@@ -81,29 +153,39 @@ def type_table(summary: Mapping, kind: str) -> str:
 def markdown_report(summary: Mapping, chart: str | None = None) -> str:
     gold = summary.get("gold", {})
     types = gold.get("types", {})
+    splits = gold.get("splits", {})
+    tags = gold.get("tags", {})
     lines = [
         "# Evaluation report / 评测报告",
         "",
         f"Gold set: `{gold.get('path', '')}`, {gold.get('n', '?')} questions "
-        f"({', '.join(f'{k} {v}' for k, v in types.items())}).",
+        f"({', '.join(f'{k} {v}' for k, v in types.items())})"
+        + (f"; splits {', '.join(f'{k} {v}' for k, v in splits.items())}" if splits else "")
+        + (f"; tags {', '.join(f'{k} {v}' for k, v in tags.items())}" if tags else "") + ".",
         "",
         "Systems: `assistant` (the product), `bm25` (jieba BM25 over rows and measures), `dense` (same "
         "embedding model, dense only), `hybrid` (RRF of the two, no structured layer), `naive_rag` (raw notice "
         "cut into ~500-character overlapping windows, dense top-5, citing every row/measure a window overlaps). "
         "Baselines cite their top-5 refs, answer with their top-5 chunk texts and never abstain.",
         "",
-        "## Overview",
+    ]
+    for split in ("test", "dev"):
+        lines += split_section(summary, split)
+    lines += [
+        "## Overview, all questions" if summary.get("splits", {}).get("test") else "## Overview",
         "",
         overview_table(summary),
         "",
     ]
+    if summary.get("tags") and not summary.get("splits", {}).get("test"):
+        lines += ["By tag, share of fully correct answers:", "", tag_table(summary), ""]
     if chart:
         lines += [f"![evaluation chart]({chart})", ""]
     for kind in TYPES:
         if not any(kind in s for s in summary["systems"].values()):
             continue
         n = next(s[kind]["n"] for s in summary["systems"].values() if kind in s)
-        lines += [f"## {kind} (n={int(n)})", "", type_table(summary, kind), ""]
+        lines += [f"## {kind} (n={int(n)}, all questions)", "", type_table(summary, kind), ""]
     lines += [
         "Metrics: `hit@1`, `recall@5`, `mrr@10` on the ranked hits; list/count set metrics on the cited refs "
         "(micro from summed TP/FP/FN, macro = mean per-question F1, `exact_set` = cited set equals gold set); "
@@ -112,6 +194,15 @@ def markdown_report(summary: Mapping, chart: str | None = None) -> str:
         "under `abstain` is over all answerable questions; latency in milliseconds, in-process. For the baselines "
         "`answer_acc` only says that the expected string is somewhere in their top-5 chunk texts (an upper bound "
         "for a reader over those chunks), and their count answers contain no count at all.",
+        "",
+        "Criteria and tags (eval/README.md): a question is *correct* when the whole answer is right: an abstain "
+        "question abstained; otherwise no abstention and lookup/measure hit@1, fact every expected string plus "
+        "hit@1 when it has gold refs, list the exact gold set, count the right number. `colloquial+Traditional "
+        "hit@1` is hit@1 over the questions tagged colloquial or traditional that have ranked gold (lookup, measure, "
+        "fact with refs); `follow-up acc` is the share of correct follow-ups (the elliptical question answered with "
+        "its history); `typo resolution` the share of correct typo'd questions; `false abstain` is over all "
+        "answerable questions of the split and `abstain (unanswerable)` over its abstain questions. The test split "
+        "is fixed by id (odd number dev, even test) and is only reported, never tuned on.",
         "",
     ]
     seconds = summary.get("seconds")

@@ -1,9 +1,12 @@
-"""Load a gold file, run systems over it in-process, score every answer and aggregate per question type.
+"""Load a gold file, run systems over it in-process, score every answer and aggregate per question type, per
+split and per tag.
 
 Gold format (one JSON object a line; see eval/README.md):
-    {"id", "type", "question", "gold_refs", "answer_contains", "notes"}, optionally "scope", "history", "split"
-with type in lookup, measure, fact, list, count, abstain. A gold ref is "task-70" (any document) or
-{"doc": "...", "ref": "task-70"}.
+    {"id", "type", "question", "gold_refs", "answer_contains", "notes"}, optionally "split", "tags", "history",
+    "scope"
+with type in lookup, measure, fact, list, count, abstain; split "dev" (used to tune) or "test" (used only to
+report); tags from TAGS; history the earlier user questions of a follow-up, oldest first. A gold ref is
+"task-70" (any document) or {"doc": "...", "ref": "task-70"}.
 
 What is scored, per type (metric names as in the JSON output):
     lookup, measure  hit@1, recall@5, mrr@10 on the ranked `hits`
@@ -12,6 +15,15 @@ What is scored, per type (metric names as in the JSON output):
     fact             answer_acc (every answer_contains string, number-aware)
     abstain          abstain_rate; false_abstain_rate there is over all non-abstain questions
     every type       n, p50_ms, p95_ms; every non-abstain type also its own false_abstain_rate
+
+Per question, `correct` says whether the whole answer is right (see `correct`); per tag the share of correct
+answers is reported, and the issue's criteria (`criteria`) are computed for each split:
+    colloquial_hit@1   hit@1 over questions tagged colloquial or traditional that have ranked gold (lookup,
+                       measure, and fact with gold refs)
+    false_abstain_rate abstentions over all answerable questions
+    abstain_rate       abstentions over the abstain questions
+    followup_acc       share of `correct` over questions tagged followup
+    typo_acc           share of `correct` over questions tagged typo (typo'd agency names and words resolved)
 """
 
 from __future__ import annotations
@@ -32,6 +44,8 @@ RANKED_TYPES = ("lookup", "measure")
 SET_TYPES = ("list", "count")
 STRING_TYPES = ("fact", "count")
 KEYS = ("id", "type", "question", "gold_refs", "answer_contains", "notes")
+SPLITS: tuple[str, ...] = ("dev", "test")
+TAGS: tuple[str, ...] = ("colloquial", "traditional", "typo", "followup", "document", "tempting", "fullwidth")
 _REF = re.compile(r"^(meta|preamble|[a-z]+-[1-9][0-9]*([.][a-z]+-[1-9][0-9]*)*(~[0-9]+)?)$")
 
 
@@ -60,6 +74,7 @@ class GoldItem:
     scope: str | None = None
     history: tuple[str, ...] = ()
     split: str = ""
+    tags: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> bool:
@@ -111,8 +126,19 @@ def parse_gold_line(raw: str, path: Path, line: int) -> GoldItem:
     scope = obj.get("scope")
     if scope is not None and not isinstance(scope, str):
         raise GoldFileError(path, "字段 scope 应为字符串（文档编号或标题中的词）", line)
+    split = obj.get("split") or ""
+    if split not in ("", *SPLITS):
+        raise GoldFileError(path, f"字段 split 应为 {' 或 '.join(SPLITS)}，而不是 {split!r}", line)
+    tags = obj.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise GoldFileError(path, "字段 tags 应为字符串列表", line)
+    unknown = [t for t in tags if t not in TAGS]
+    if unknown:
+        raise GoldFileError(path, f"未知的标签 {unknown[0]!r}（可选 {'、'.join(TAGS)}）", line)
+    if "followup" in tags and not history:
+        raise GoldFileError(path, "followup 题需要 history（之前的提问）", line)
     return GoldItem(obj["id"], kind, obj["question"], refs, contains, notes if isinstance(notes, str) else "", line,
-                    scope=scope, history=tuple(history), split=str(obj.get("split") or ""))
+                    scope=scope, history=tuple(history), split=split, tags=tuple(dict.fromkeys(tags)))
 
 
 def _gold_refs(value, path: Path, line: int) -> tuple[str, ...]:
@@ -172,6 +198,8 @@ class QuestionResult:
     scores: dict[str, float] = field(default_factory=dict)  # per-question metric values
     answer: str = ""
     error: str = ""
+    split: str = ""
+    tags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -186,6 +214,8 @@ class QuestionResult:
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
             "answer": self.answer[:300],
             "error": self.error,
+            "split": self.split,
+            "tags": list(self.tags),
         }
 
 
@@ -213,6 +243,9 @@ def score_answer(item: GoldItem, answer: Answer, system: str, latency_ms: float)
     if item.type in STRING_TYPES:
         ok = em.answer_correct(answer.answer, item.answer_contains, count=item.type == "count")
         scores["answer_acc"] = float(ok)
+    if item.type == "fact" and item.gold_refs:
+        scores["hit@1"] = em.hit_at_k(ranked, item.gold_refs, 1)  # the fact read from the right unit
+    scores["correct"] = correct(item.type, scores, bool(answer.abstained))
     return QuestionResult(
         system=system,
         id=item.id,
@@ -224,7 +257,34 @@ def score_answer(item: GoldItem, answer: Answer, system: str, latency_ms: float)
         ranked=tuple(ranked[:10]),
         scores=scores,
         answer=answer.answer,
+        split=item.split,
+        tags=item.tags,
     )
+
+
+def correct(kind: str, scores: dict[str, float], abstained: bool) -> float:
+    """1.0 when the whole answer is right, per type:
+        abstain          it abstained
+        any other type   it did not abstain, and
+          lookup/measure the first ranked ref is a gold ref (hit@1)
+          fact           every expected string is in the answer, and, when the item has gold refs, the first ranked
+                         ref is one of them (the number read from the right row)
+          list           the cited set equals the gold set (exact_set)
+          count          the count is right (answer_acc)
+    Used for the per-tag accuracy, follow-up accuracy and typo resolution."""
+    if kind == "abstain":
+        return 1.0 if abstained else 0.0
+    if abstained:
+        return 0.0
+    if kind in RANKED_TYPES:
+        return scores.get("hit@1", 0.0)
+    if kind == "fact":
+        return min(scores.get("answer_acc", 0.0), scores.get("hit@1", 1.0))
+    if kind == "list":
+        return scores.get("exact_set", 0.0)
+    if kind == "count":
+        return scores.get("answer_acc", 0.0)
+    return 0.0
 
 
 # --- aggregation ----------------------------------------------------------------------------------------
@@ -285,6 +345,66 @@ def overall(results: Sequence[QuestionResult]) -> dict[str, float]:
     }
 
 
+def is_colloquial(r: QuestionResult) -> bool:
+    """Counted in colloquial_hit@1: tagged colloquial or traditional, with ranked gold (lookup, measure, fact
+    with gold refs)."""
+    return bool({"colloquial", "traditional"} & set(r.tags)) and "hit@1" in r.scores
+
+
+# name -> (which questions, which per-question value); the value is averaged over those questions
+CRITERIA: dict[str, tuple[Callable[[QuestionResult], bool], Callable[[QuestionResult], float]]] = {
+    "colloquial_hit@1": (is_colloquial, lambda r: r.scores["hit@1"]),
+    "false_abstain_rate": (lambda r: r.type != "abstain", lambda r: 1.0 if r.abstained else 0.0),
+    "abstain_rate": (lambda r: r.type == "abstain", lambda r: 1.0 if r.abstained else 0.0),
+    "followup_acc": (lambda r: "followup" in r.tags, lambda r: r.scores["correct"]),
+    "typo_acc": (lambda r: "typo" in r.tags, lambda r: r.scores["correct"]),
+}
+
+
+def criteria(results: Sequence[QuestionResult]) -> dict[str, dict]:
+    """The issue's criteria: {name: {"value": mean or None when no question counts, "n": questions, "failed": ids}}.
+    `failed` lists the questions whose value is not the good one (hit/correct 0, or an abstention counted in
+    false_abstain_rate, or a non-abstention counted in abstain_rate)."""
+    out: dict[str, dict] = {}
+    for name, (which, value) in CRITERIA.items():
+        pool = [r for r in results if which(r)]
+        values = [value(r) for r in pool]
+        bad = (lambda v: v > 0) if name == "false_abstain_rate" else (lambda v: v < 1)
+        out[name] = {
+            "value": round(em.mean(values), 4) if pool else None,
+            "n": len(pool),
+            "failed": [r.id for r, v in zip(pool, values) if bad(v)],
+        }
+    return out
+
+
+def tag_metrics(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
+    """Per tag present: n, correct (share of fully right answers), and where they apply hit@1 (questions with
+    ranked gold), false_abstain_rate (answerable questions) and abstain_rate (abstain questions)."""
+    out: dict[str, dict[str, float]] = {}
+    for tag in TAGS:
+        rs = [r for r in results if tag in r.tags]
+        if not rs:
+            continue
+        m: dict[str, float] = {"n": len(rs), "correct": em.mean(r.scores["correct"] for r in rs)}
+        ranked = [r for r in rs if "hit@1" in r.scores]
+        if ranked:
+            m["hit@1"] = em.mean(r.scores["hit@1"] for r in ranked)
+        answerable = [r for r in rs if r.type != "abstain"]
+        if answerable:
+            m["false_abstain_rate"] = em.rate(r.abstained for r in answerable)
+        unanswerable = [r for r in rs if r.type == "abstain"]
+        if unanswerable:
+            m["abstain_rate"] = em.rate(r.abstained for r in unanswerable)
+        out[tag] = m
+    return out
+
+
+def by_split(results: Sequence[QuestionResult], split: str) -> list[QuestionResult]:
+    """The results of one split ("dev", "test"); "all" is every result."""
+    return list(results) if split == "all" else [r for r in results if r.split == split]
+
+
 # --- running --------------------------------------------------------------------------------------------
 
 
@@ -295,13 +415,43 @@ class EvalRun:
     results: dict[str, list[QuestionResult]]  # system -> per-question results, gold order
     seconds: dict[str, float]  # system -> wall time for the whole gold set
 
-    def summary(self) -> dict:
-        """The `--json` document: {"systems": {NAME: {TYPE: {METRIC: value}}}, plus run metadata."""
-        counts = {k: sum(1 for g in self.gold if g.type == k) for k in TYPES}
+    @property
+    def splits(self) -> list[str]:
+        """The splits to report: "test" and "dev" when the gold file has them, then always "all"."""
+        present = [s for s in ("test", "dev") if any(g.split == s for g in self.gold)]
+        return present + ["all"]
+
+    def split_summary(self, split: str) -> dict:
+        """One split: per-type metrics, overall, the issue's criteria and per-tag metrics, per system."""
+        gold = by_split(self.gold, split) if split != "all" else self.gold
         return {
-            "systems": {name: _rounded(aggregate(rs)) for name, rs in self.results.items()},
-            "overall": {name: _rounded_flat(overall(rs)) for name, rs in self.results.items()},
-            "gold": {"path": self.gold_path, "n": len(self.gold), "types": {k: v for k, v in counts.items() if v}},
+            "n": len(gold),
+            "types": {k: v for k in TYPES if (v := sum(1 for g in gold if g.type == k))},
+            "systems": {name: _rounded(aggregate(by_split(rs, split))) for name, rs in self.results.items()},
+            "overall": {name: _rounded_flat(overall(by_split(rs, split))) for name, rs in self.results.items()},
+            "criteria": {name: criteria(by_split(rs, split)) for name, rs in self.results.items()},
+            "tags": {name: _rounded(tag_metrics(by_split(rs, split))) for name, rs in self.results.items()},
+        }
+
+    def summary(self) -> dict:
+        """The `--json` document. Top level (all questions, as before): {"systems": {NAME: {TYPE: {METRIC: value}}},
+        "overall": {NAME: {...}}}; plus "splits": {"test"|"dev"|"all": split_summary}, "tags" (all questions)
+        and run metadata."""
+        counts = {k: sum(1 for g in self.gold if g.type == k) for k in TYPES}
+        splits = {s: self.split_summary(s) for s in self.splits}
+        return {
+            "systems": splits["all"]["systems"],
+            "overall": splits["all"]["overall"],
+            "tags": splits["all"]["tags"],
+            "splits": splits,
+            "gold": {
+                "path": self.gold_path,
+                "n": len(self.gold),
+                "types": {k: v for k, v in counts.items() if v},
+                "splits": {s: sum(1 for g in self.gold if g.split == s) for s in SPLITS
+                           if any(g.split == s for g in self.gold)},
+                "tags": {t: v for t in TAGS if (v := sum(1 for g in self.gold if t in g.tags))},
+            },
             "seconds": {name: round(s, 2) for name, s in self.seconds.items()},
         }
 
