@@ -12,6 +12,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 
+# The dates a document carries, by role, and how official documents name them.
+DATE_NAMES = {"signed": "成文日期", "printed": "印发日期", "adopted": "通过日期", "published": "公布日期",
+              "effective": "施行日期", "revised": "修订日期", "approved": "批准日期"}
+
+
 @dataclass(frozen=True)
 class DocMeta:
     title: str  # the document's own title, without 《》 (the plan inside a covering notice, if any)
@@ -31,6 +36,10 @@ class DocMeta:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def named_dates(self) -> list[tuple[str, str]]:
+        """(成文日期, 2022年6月17日) … in the standard order."""
+        return [(name, self.dates[role]) for role, name in DATE_NAMES.items() if self.dates.get(role)]
 
     @classmethod
     def from_dict(cls, d: dict) -> "DocMeta":

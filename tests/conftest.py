@@ -98,6 +98,23 @@ def seed_doc(seed_library):
 
 
 @pytest.fixture(scope="session")
+def seed_vectors(seed_library, retrieval_index, real_encoder):
+    """Give another library's embedding cache the session index's vectors of the seed notice (the same texts
+    and model, so the same vectors): tests of other libraries then encode only their own documents."""
+    from assistant.retrieval.chunks import library_chunks
+    from assistant.retrieval.index_store import text_sha
+
+    chunks = library_chunks(list(seed_library.documents.values()))
+    model = real_encoder.model_id
+    vectors = seed_library.store.cached_vectors(model, [text_sha(c.text) for c in chunks])
+
+    def copy(library) -> None:
+        library.store.cache_vectors(model, vectors)
+
+    return copy
+
+
+@pytest.fixture(scope="session")
 def retrieval_index(retrieval_settings, seed_library, real_encoder):
     from assistant.retrieval.index_store import load_or_build
 

@@ -300,11 +300,11 @@ def test_bad_files_leave_the_library_unchanged(tmp_path):
 # --- incremental index updates with the real model --------------------------------------------------------
 
 
-def test_add_and_remove_update_the_index_incrementally(tmp_path, real_encoder, seed_library, retrieval_index):
+def test_add_and_remove_update_the_index_incrementally(tmp_path, real_encoder, seed_vectors):
     from assistant.config import load_settings
     from assistant.library.catalog import Library
     from assistant.retrieval.chunks import library_chunks
-    from assistant.retrieval.index_store import load_or_build, text_sha
+    from assistant.retrieval.index_store import load_or_build
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -312,10 +312,7 @@ def test_add_and_remove_update_the_index_incrementally(tmp_path, real_encoder, s
     settings = load_settings(library=folder, index_dir=tmp_path / "index")
     library = Library(settings)
     library.sync()
-    # The seed's vectors come from the session's index: the same texts, so the same vectors.
-    seed_chunks = library_chunks(list(seed_library.documents.values()))
-    model = real_encoder.model_id
-    library.store.cache_vectors(model, seed_library.store.cached_vectors(model, [text_sha(c.text) for c in seed_chunks]))
+    seed_vectors(library)
     first = load_or_build(settings, list(library.documents.values()), real_encoder, library.store, progress=False)
     assert first.manifest.encoded == 0 and len(first) == 242
 

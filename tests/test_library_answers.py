@@ -22,11 +22,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def library_settings(tmp_path_factory, seed_library, retrieval_index, real_encoder):
+def library_settings(tmp_path_factory, seed_vectors):
     from assistant.config import load_settings
     from assistant.library.catalog import Library
-    from assistant.retrieval.chunks import library_chunks
-    from assistant.retrieval.index_store import text_sha
 
     root = tmp_path_factory.mktemp("multi")
     folder = root / "docs"
@@ -40,10 +38,7 @@ def library_settings(tmp_path_factory, seed_library, retrieval_index, real_encod
     settings = load_settings(library=folder, index_dir=root / "index")
     library = Library(settings)
     library.sync()
-    # The seed's vectors are the session index's: same texts, same model.
-    chunks = library_chunks(list(seed_library.documents.values()))
-    model = real_encoder.model_id
-    library.store.cache_vectors(model, seed_library.store.cached_vectors(model, [text_sha(c.text) for c in chunks]))
+    seed_vectors(library)
     return settings
 
 

@@ -216,17 +216,12 @@ def write_meta(doc: Document, marks: Marks) -> Written:
         lines.append(f"- 文件标题：{meta.notice_title}")
     if meta.doc_number:
         lines.append(f"- 文号：{meta.doc_number}")
-    names = {"signed": "成文日期", "printed": "印发日期", "adopted": "通过日期", "published": "公布日期",
-             "effective": "施行日期", "revised": "修订日期", "approved": "批准日期"}
-    for role, name in names.items():
-        if meta.dates.get(role):
-            lines.append(f"- {name}：{meta.dates[role]}")
+    lines += [f"- {name}：{value}" for name, value in meta.named_dates()]
     if meta.release_note:
         lines.append(f"- 发布方式：{meta.release_note}")
     if meta.addressees:
         lines.append(f"- 主送：{meta.addressees.rstrip('：:')}")
-    quote = "；".join(x for x in (meta.doc_number, *(f"{names[r]}{v}" for r, v in meta.dates.items() if r in names),
-                                  meta.release_note) if x)
+    quote = "；".join(x for x in (meta.doc_number, *(f"{n}{v}" for n, v in meta.named_dates()), meta.release_note) if x)
     return "\n".join(lines), {(doc.doc, "meta"): quote or meta.title}
 
 

@@ -50,11 +50,7 @@ def meta_unit(meta: DocMeta) -> Unit:
         parts.append(f"发文机关（制定机关）是{meta.issuer}")
     if meta.doc_number:
         parts.append(f"文号为{meta.doc_number}")
-    names = {"signed": "成文日期", "printed": "印发日期", "adopted": "通过日期", "published": "公布日期",
-             "effective": "施行日期", "revised": "修订日期", "approved": "批准日期"}
-    for role, name in names.items():
-        if meta.dates.get(role):
-            parts.append(f"{name}{meta.dates[role]}")
+    parts += [f"{name}{value}" for name, value in meta.named_dates()]
     if meta.release_note:
         parts.append(meta.release_note)
     label = "通知信息" if meta.notice_title else "文件信息"

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.ingest.blocks import Block, Paragraph, Table
+from assistant.ingest.blocks import Block, Table
 from assistant.ingest.dates import deadline_date
 from assistant.ingest.metadata import FrontMatter
 from assistant.ingest.numbering import ANNEX, ARTICLE, POINT, SUB, Numbering, Style, label_of, match_numbering

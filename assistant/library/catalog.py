@@ -9,7 +9,6 @@ and as .docx) is one document with two source files.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shutil
@@ -25,6 +24,7 @@ from assistant.library.names import doc_id_for, short_names
 from assistant.library.store import LibraryStore
 from assistant.records import Document
 from assistant.hashing import file_sha256
+from assistant.locks import locked_directory
 from assistant.textutil import strip_all_space
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
@@ -111,19 +111,14 @@ class Library:
 
     @contextlib.contextmanager
     def _writing(self):
-        """One writer at a time across processes (the server syncing, a CLI adding)."""
-        lock_path = Path(self.settings.index_dir) / ".library.lock"
-        try:
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-        except OSError as exc:
-            raise UserError(f"索引目录不可写（{Path(self.settings.index_dir).name}）：{exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        """One writer at a time across processes (the server syncing, a CLI adding, an index build)."""
+        index_dir = Path(self.settings.index_dir)
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(locked_directory(index_dir))
+            except OSError as exc:
+                raise UserError(f"索引目录不可写（{index_dir.name}）：{exc.strerror or exc}") from None
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def sync(self) -> list[str]:
         """Bring the catalogue in step with the folder; returns Chinese lines saying what changed.

@@ -90,9 +90,7 @@ def meta_chunk(doc: Document, unit: Unit) -> Chunk:
         parts.append(f"发文字号（文号）为{m.doc_number}")
     if m.issuer:
         parts.append(f"发文机关是{m.issuer}")
-    names = {"signed": "成文日期", "printed": "印发日期", "adopted": "通过日期", "published": "公布日期",
-             "effective": "施行日期", "revised": "修订日期", "approved": "批准日期"}
-    parts += [f"{names[role]}{value}" for role, value in m.dates.items() if role in names]
+    parts += [f"{name}{value}" for name, value in m.named_dates()]
     if m.release_note:
         parts.append(m.release_note.strip("（）()"))
     title = f"发文信息 {m.doc_number}".strip()
