@@ -410,18 +410,16 @@ class Assistant:
         return "\n\n".join(parts), quotes, "chapter", False
 
     def _headings_by_title(self, text: str, docs: list[Document]) -> list[tuple[Document, Unit]]:
+        """Parts or chapters a question names: by their whole title, or by the last words of a long title
+        with a word that asks for a part ("涉外环境那一章", "政务环境方面")."""
         found = []
+        asks_part = bool(_PART_CUE.search(text))
         for doc in docs:
             for unit in doc.units:
                 if unit.kind not in ("part", "chapter") or not unit.title or unit.parent is not None:
                     continue
-                core = unit.title.removeprefix("着力打造")
-                # "涉外环境那一章", "政务环境方面": the last words name the part. A regulation's short
-                # chapter names (政务服务, 市场环境) are topics too, so they need a word that asks for the chapter.
-                key = core[-4:] if core.endswith("环境") else core
-                if unit.kind == "chapter" and not re.search(r"章|部分", text):
-                    continue
-                if len(key) >= 4 and key in text:
+                head = unit.title[-4:] if len(unit.title) >= 6 else ""
+                if (len(unit.title) >= 4 and unit.title in text and asks_part) or (head and asks_part and head in text):
                     found.append((doc, unit))
         return found
 
@@ -527,6 +525,7 @@ class Assistant:
 
 
 _MEASURE_WORDS = re.compile(r"措施|方案|[(（][一二三四五六七八九十]+[)）]")
+_PART_CUE = re.compile(r"章|部分|方面|板块|这块|那块")
 
 
 def _expanded(text: str) -> str:
