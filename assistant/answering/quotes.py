@@ -14,8 +14,9 @@ _PUNCT = set("，。；：、“”（）()？?！!,.;:")
 # What kind of value a question asks for, and what a passage must contain to give it.
 _ASKS = (
     ("rate", re.compile(r"率|比例|百分之|占比|比重|费率|利率|税率")),
-    ("money", re.compile(r"多少钱|费用是多少|金额(是)?多少|(补贴|投资|贷|交|收|花|收费|费用|奖励|奖金)多少|多少(元|亿|万|费用)"
-                         r"|(要|需要|得)?(不要)?(交|花|掏|付|出)钱|收费吗|收不收费|要钱吗|免费吗|收钱吗")),
+    ("money", re.compile(r"多少钱|费用是多少|(金|标的|额)额?(是)?多少|额度|限额|(补贴|投资|贷|交|收|花|收费|费用|奖励|奖金)多少"
+                         r"|多少(元|亿|万|费用)|(要|需要|得)?(不要)?(交|花|掏|付|出)钱|收费吗|收不收费|要钱吗|免费吗|收钱吗"
+                         r"|(有|给|拿)(什么|哪些|啥|多少)(补贴|奖励|奖金|资助|补助)")),
     ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
     ("materials", re.compile(r"(哪些|什么|啥|几样|多少)(材料|资料|证件|证明|手续|文件要带)|带(什么|哪些|啥)|准备(什么|哪些|啥|好)|"
                              r"需要.{0,4}(材料|资料)|材料(清单|目录|有哪些)")),
@@ -45,8 +46,7 @@ _GIVES = {
 def asked_value(question: str) -> str | None:
     """The kind of value the question asks for, read from its last clause: in "想关几个月，但不想注销执照"
     the 几个月 is the asker's situation, not the question."""
-    clauses = [c for c in re.split(r"[，,；;。]", question) if c.strip()]
-    last = clauses[-1] if clauses else question
+    last = _last_clause(question)
     for kind, pattern in _ASKS:
         if pattern.search(last):
             return kind
@@ -93,7 +93,11 @@ def score_passage(question: str, passage: str) -> float:
     return len(q & s) / math.sqrt(len(s) + 4)
 
 
-_RATE_WORD = re.compile(r"比例|比重|占比|费率|利率|税率|率")
+_RATE_WORD = re.compile(r"比例|比重|占比|费率|利率|税率|百分之|百分比|率")
+# A question about a limit or a per-unit amount (最高能贷, 每张床位, 上限) is answered only by a value stated
+# as such (最高, 每, 不超过 …), not by a total of something else (贷款投放达到1300亿元).
+_ASKS_LIMIT = re.compile(r"每(个|家|户|人|张|次|年|月|项|件)?|单(户|个|笔|家)|最高|最多|最低|最少|最长|最短|最久|上限|下限|封顶|门槛|起步")
+_GIVES_LIMIT = re.compile(r"每|单户|单笔|最高|最多|最低|最少|不超过|不高于|不低于|不少于|至少|以内|以下|以上|上限|下限|封顶|起")
 _FUNCTION_CHARS = set("说是要里个这那就都也还会能的")
 
 
@@ -115,11 +119,24 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
     For a rate the words before it must match too: 缴费比例 is not answered by 参保率达到92%.
     """
     pieces = _rate_subject(question) if kind == "rate" else []
+    limit = kind in ("money", "number", "rate", "time") and bool(_ASKS_LIMIT.search(_last_clause(question)))
     return any(
         gives_value(c, kind) and shared_bigrams(question, c) >= min_shared
-        and (not pieces or any(p in c for p in pieces))
+        and (not pieces or _rate_with_subject(c, pieces))
+        and (not limit or bool(_GIVES_LIMIT.search(c)))
         for c in _candidates(text)
     )
+
+
+def _rate_with_subject(candidate: str, pieces: list[str]) -> bool:
+    """The rate and its subject in one clause: 招标投标率达到70% says nothing of 合同金额 in the next clause."""
+    return any(gives_value(clause, "rate") and any(p in clause for p in pieces)
+               for clause in _CLAUSE.split(candidate) if clause.strip())
+
+
+def _last_clause(question: str) -> str:
+    clauses = [c for c in re.split(r"[，,；;。]", question) if c.strip()]
+    return clauses[-1] if clauses else question
 
 
 def best_quote(question: str, text: str, kind: str | None = None) -> str:
