@@ -8,6 +8,7 @@ from functools import lru_cache
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
 CN_NUMERAL = "零〇一二三四五六七八九十百千两"
 
 # Spaces that PDF extraction put between CJK text and digits ("7 个事项 1 个工作日").
@@ -21,10 +22,14 @@ def squeeze_spaces(text: str) -> str:
 
 
 def cn_to_int(text: str) -> int:
-    """Chinese numerals up to 9999 ("十四" = 14, "四十一" = 41, "一百九十九" = 199, "一〇五" = 105) or digits."""
+    """Chinese numerals ("十四" = 14, "四十一" = 41, "一百九十九" = 199, "一〇五" = 105, "一亿" = 10⁸) or digits."""
     text = text.strip()
     if text.isdigit():
         return int(text)
+    for big, value in sorted(_CN_BIG.items(), key=lambda kv: -kv[1]):
+        if big in text:
+            head, _, tail = text.partition(big)
+            return (cn_to_int(head) if head else 1) * value + (cn_to_int(tail) if tail else 0)
     if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
         raise ValueError(f"不是中文数字: {text!r}")
     if not any(ch in _CN_UNITS for ch in text):

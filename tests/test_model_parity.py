@@ -278,9 +278,10 @@ def test_light_queries_batch_concurrent_callers(light_encoder):
     """Threads asking at once share batched engine calls and each gets exactly its own vector."""
     from concurrent.futures import ThreadPoolExecutor
 
-    alone = {s: light_encoder.encode_queries([s])[0] for s in SENTENCES[:12]}
+    engine = light_encoder._light  # below the encoder's cache of recent queries
+    alone = {s: engine.encode([s])[0] for s in SENTENCES[:12]}
     with ThreadPoolExecutor(8) as pool:
-        together = list(pool.map(lambda s: light_encoder.encode_queries([s])[0], SENTENCES[:12] * 3))
+        together = list(pool.map(lambda s: engine.encode([s])[0], SENTENCES[:12] * 3))
     for sentence, vector in zip(SENTENCES[:12] * 3, together):
         assert np.array_equal(vector, alone[sentence]), sentence
 

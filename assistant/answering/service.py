@@ -29,7 +29,7 @@ from assistant.understanding.doc_scope import Scope, resolve_scope, without_ment
 from assistant.understanding.followup import resolve as resolve_followup
 from assistant.understanding.spelling import Speller
 from assistant.understanding.lexicon import Lexicon
-from assistant.understanding.normalize import clean_question
+from assistant.understanding.normalize import clean_question, strip_unsafe
 from assistant.understanding.out_of_scope import request_reason
 from assistant.understanding.query_parse import AgencyCondition, ParsedQuestion, parse_question
 
@@ -138,7 +138,7 @@ class Assistant:
         """Answer one question. `history` holds the conversation's earlier user questions, oldest first: a
         follow-up ("那配合的呢？") is read against them."""
         clean = clean_question(question)
-        shown = clean.text if clean.text else str(question)[:200]
+        shown = clean.text if clean.text else strip_unsafe(str(question))[:200]
         if clean.error:
             return Answer(question=shown, answer=clean.error, abstained=True, intent="invalid")
         text, corrections = self._spell(clean.text)
@@ -290,6 +290,10 @@ class Assistant:
         reason = request_reason(text, self._library_text) or scope.reason
         if reason:
             return self._abstain(reason, text, [], marks)
+        if parsed.invalid_date:
+            md = (f"问题中的日期“{parsed.invalid_date}”不存在（月份应为 1–12，日期不超过当月天数），日期无效，"
+                  "请检查后再问。")
+            return md, {}, "invalid", True
 
         numbered = self._numbered(text, parsed, docs, marks)
         if numbered is not None:
@@ -361,7 +365,8 @@ class Assistant:
             found = [(d, u) for d in with_articles for u in d.articles if u.number == number]
             if not found:
                 doc = with_articles[0]
-                md, quotes = write.write_missing(f"第{int_to_cn(number)}条", number, doc, len(doc.articles), "条")
+                shown = f"第{int_to_cn(number)}条" if number < 1000 else f"第{number}条"
+                md, quotes = write.write_missing(shown, number, doc, len(doc.articles), "条")
                 return md, quotes, "article", True
             return self._show_units(found, marks, "article")
         measure_numbers = parsed.measure_numbers
@@ -376,7 +381,8 @@ class Assistant:
             if not found:
                 doc = with_measures[0]
                 total = len(doc.of_kind("measure"))
-                md = f"《{doc.title}》共 {total} 条措施，没有第（{int_to_cn(number)}）条，{write.not_covered([doc])}。"
+                shown = f"第（{int_to_cn(number)}）条" if number < 1000 else f"第{number}条"
+                md = f"《{doc.title}》共 {total} 条措施，没有{shown}，{write.not_covered([doc])}。"
                 return md, {}, "measure", True
             return self._show_units(found, marks, "measure")
         if parsed.chapter_numbers and not parsed.has_conditions:

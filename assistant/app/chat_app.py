@@ -1,4 +1,5 @@
-"""The web chat (Gradio 6): questions in Chinese, answers with citations, a sources panel, feedback.
+"""The web chat (Gradio 6): questions in Chinese, answers with clickable citations, the sources of any
+answer, downloads of list answers, per-answer feedback, and a library view.
 
     from assistant.answering.service import Assistant
     from assistant.app.chat_app import build_app, launch_app
@@ -16,63 +17,76 @@ API (named endpoint ``/chat``; lead and category are optional, "全部" or "" me
 It returns ``Answer.answer``: markdown with inline markers such as [任务70] and [措施（三十二）].
 ``/chat_full`` takes the same arguments and returns the whole answer as a dict (answer, citations with
 ref/title/quote, abstained, intent).
+
+The page: the answer is rendered by `answer_view` (conclusion first, compact rows, markers as links), the
+sources by `sources_view`, downloads by `downloads`, the 文库 tab by `library_view`, browser uploads (only with
+``allow_upload``) by `uploads`; `static/chat.js` runs in the page through the hidden ``ui-bridge`` component.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import sys
 import threading
 import traceback
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from assistant.app.feedback import append_feedback, make_record
-from assistant.records import Answer, Citation, Document, Unit
+from assistant.app import library_view as lib
+from assistant.app import ui_text as T
+from assistant.app.answer_store import AnswerStore, Shown, answer_id_in, message_text
+from assistant.app.answer_view import answer_html, clean_text, pending_html, question_html
+from assistant.app.concurrency import SharedLock, ask_concurrency, queue_size
+from assistant.app.downloads import DownloadFolder, file_stem
+from assistant.app.feedback import append_feedback, comment_problem, make_record
+from assistant.app.library_tab import build_library_tab, upload_handler
+from assistant.app.sources_view import (  # noqa: F401  (TASK_COLUMNS, highlight: re-exported for callers)
+    TASK_COLUMNS,
+    highlight,
+    missing_unit_html,
+    sources_html,
+    unit_detail_html,
+)
+from assistant.app.uploads import MAX_UPLOAD_BYTES
+from assistant.app.zh_page import ChinesePageMiddleware
+from assistant.records import Answer
+from assistant.understanding.normalize import strip_unsafe
 
-ALL = "全部"
-ALL_DOCS = "全部文档"
-TITLE = "政策问答助手 · 优化营商环境政策文库"
+ALL = T.ALL
+ALL_DOCS = T.ALL_DOCS
+TITLE = T.TITLE
+EXAMPLES = T.EXAMPLES
 
-EXAMPLES: dict[str, list[str]] = {
-    "企业": ["开办企业几个工作日能办完？", "有外线的供水工程多久办结？"],
-    "政府工作人员": [
-        "哪些任务由税务局牵头？",
-        "南宁海关配合哪些任务？",
-        "11月30日前要完成的纳税任务有哪些？",
-        "市场监管局牵头多少项？",
-    ],
-    "评估人员": ["第（十四）条讲什么？", "文库里有哪些文件？"],
-}
+_STATIC = Path(__file__).resolve().parent / "static"
+CSS = (_STATIC / "chat.css").read_text("utf-8")
+# Rules Gradio's css= cannot express (page padding, container queries) go into the page head as they are.
+HEAD = f'<style id="assistant-head-css">{(_STATIC / "head.css").read_text("utf-8")}</style>'
 
-TASK_COLUMNS = ("序号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位")
+_FONTS = ["system-ui", "-apple-system", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
+          "WenQuanYi Micro Hei", "sans-serif"]
 
-CSS = """
-#sources-panel table.task-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-#sources-panel table.task-table th, #sources-panel table.task-table td {
-  border: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top; text-align: left;
-}
-#sources-panel table.task-table th { background: var(--background-fill-secondary); white-space: nowrap; }
-#sources-panel td.num { white-space: nowrap; font-weight: 600; }
-#sources-panel table.task-table td:nth-child(2) { min-width: 4em; }
-#sources-panel table.task-table td:nth-child(3) { min-width: 5em; }
-#sources-panel table.task-table td:nth-child(4) { min-width: 11em; }
-#sources-panel table.task-table td:nth-child(5) { min-width: 5em; }
-#sources-panel table.task-table td:nth-child(6), #sources-panel table.task-table td:nth-child(7) { min-width: 5.5em; }
-#sources-panel .measure { margin: 8px 0 12px; font-size: 14px; line-height: 1.7; }
-#sources-panel .measure-title { font-weight: 600; margin-bottom: 2px; }
-#sources-panel mark { background: #fff3a3; color: inherit; padding: 0 1px; }
-#sources-panel h4 { margin: 10px 0 6px; }
-#sources-panel .empty { color: var(--body-text-color-subdued); }
-.example-group { gap: 6px !important; justify-content: flex-start !important; flex-wrap: wrap !important; }
-.example-group > div, .example-group > button { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
-.example-group .prose p { margin: 4px 0 !important; }
-.example-who { width: 7em !important; }
-"""
+
+def bridge_script() -> str:
+    """chat.js with its Chinese words filled in."""
+    script = (_STATIC / "chat.js").read_text("utf-8")
+    for name, value in (("__GRADIO_WORDS__", T.GRADIO_WORDS), ("__UNIT_LOADING__", T.UNIT_LOADING),
+                        ("__UNIT_MISSING__", T.UNIT_MISSING), ("__COPIED__", T.COPIED),
+                        ("__COPY_FAILED__", T.COPY_FAILED)):
+        script = script.replace(name, json.dumps(value, ensure_ascii=False))
+    return script
+
+
+BRIDGE_HTML = (
+    '<dialog id="unit-dialog" aria-label="引用原文"><div class="ud-bar">'
+    f'<button type="button" class="ud-close" aria-label="{T.UNIT_DIALOG_CLOSE}">{T.UNIT_DIALOG_CLOSE}</button>'
+    '</div><div class="ud-body"></div></dialog><div id="ui-toast" role="status" aria-live="polite"></div>'
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,147 +116,54 @@ def _filter_value(value: Any) -> str | None:
     return None if value in ("", ALL) else value
 
 
-# ---------------------------------------------------------------------------------------------
-# Rendering
+def filters_shown(assistant, lead: Any, category: Any, scope: Any) -> tuple[str, ...]:
+    """The filters in effect, as a person reads them: 广西方案 · 广西税务局 · 纳税."""
+    scope = _filter_value(scope)
+    picked = (assistant.docs[scope].short_name or scope) if scope in assistant.docs else scope
+    return tuple(f for f in (picked, _filter_value(lead), _filter_value(category)) if f)
 
 
-def citation_label(c: Citation) -> str:
-    return c.label or c.title or c.ref
-
-
-def citations_footer(citations: list[Citation]) -> str:
-    """A compact 引用 line appended under an answer in the chat (no [..] markers, so they are not doubled)."""
-    if not citations:
-        return ""
-    items = []
-    for c in citations:
-        label = citation_label(c)
-        title = c.title or ""
-        # titles start with their label ("任务70 获得用水用气·…"); keep only the descriptive part
-        rest = title[len(label):].strip(" ·") if title.startswith(label) else title
-        items.append(f"{label}{'（' + rest + '）' if rest else ''}")
-    joined = "；".join(html.escape(i) for i in items)
-    # folded, so a long list answer stays readable; the sources panel shows the rows in full
-    return f"\n\n<details><summary>📎 引用（{len(citations)}）</summary>\n\n{joined}\n\n</details>"
-
-
-def chat_message(answer: Answer) -> str:
-    return answer.answer + citations_footer(answer.citations)
-
-
-_QUOTE_SPLIT = re.compile(r"[…]+|\.\.\.+|[。；;！？!?]")
-
-
-def _spans(text: str, quote: str) -> list[tuple[int, int]]:
-    """Character spans of `text` covered by `quote` (exactly, or piece by piece when abridged)."""
-    quote = (quote or "").strip()
-    if not quote:
-        return []
-    at = text.find(quote)
-    if at >= 0:
-        return [(at, at + len(quote))]
-    spans = []
-    for piece in _QUOTE_SPLIT.split(quote):
-        piece = piece.strip(" ，,、")
-        if len(piece) < 4:
-            continue
-        at = text.find(piece)
-        if at >= 0:
-            spans.append((at, at + len(piece)))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def highlight(text: str, quote: str) -> str:
-    """`text` as HTML, with the quoted part(s) wrapped in <mark>."""
-    out, pos = [], 0
-    for start, end in _spans(text, quote):
-        out.append(html.escape(text[pos:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
-
-
-def _agencies(names: tuple[str, ...], raw: str) -> str:
-    return "、".join(names) if names else (raw or "—")
-
-
-def task_table_html(rows: list[tuple[Unit, str]]) -> str:
-    head = "".join(f"<th>{c}</th>" for c in TASK_COLUMNS)
-    body = []
-    for row, quote in rows:
-        cells = [
-            f'<td class="num">{row.number}</td>',
-            f"<td>{html.escape(row.category)}</td>",
-            f"<td>{highlight(row.goal, quote)}</td>",
-            f"<td>{highlight(row.text, quote)}</td>",
-            f"<td>{html.escape(row.deadline)}</td>",
-            f"<td>{html.escape(_agencies(row.lead, row.lead_raw))}</td>",
-            f"<td>{html.escape(_agencies(row.support, row.support_raw))}</td>",
-        ]
-        body.append(f'<tr id="{html.escape(row.ref)}">' + "".join(cells) + "</tr>")
-    return f'<table class="task-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
-def unit_html(unit: Unit, quote: str) -> str:
-    title = f"{html.escape(unit.label)}{html.escape(unit.title)}"
-    duty = "；".join(x for x in (f"牵头单位：{'、'.join(unit.lead)}" if unit.lead else "",
-                                 f"配合单位：{'、'.join(unit.support)}" if unit.support else "",
-                                 f"完成时限：{unit.deadline}" if unit.deadline else "") if x)
-    duty_html = f'<div class="duty">{html.escape(duty)}</div>' if duty else ""
-    return (
-        f'<div class="measure" id="{html.escape(unit.ref)}"><div class="measure-title">{title}</div>'
-        f"<div>{highlight(unit.text, quote)}</div>{duty_html}</div>"
-    )
-
-
-EMPTY_SOURCES = '<div class="empty">提问后，这里显示回答所引用的原文（任务清单行、措施、条文，引用句以黄色标出）。</div>'
-
-
-def sources_html(docs: dict[str, Document], answer: Answer | None) -> str:
-    """The sources panel, per document: cited task rows as a table, other cited units with the quote marked."""
-    if answer is None:
-        return EMPTY_SOURCES
-    if not answer.citations:
-        return '<div class="empty">本次回答没有引用原文。</div>'
-    by_doc: dict[str, list[Citation]] = {}
-    for c in answer.citations:
-        by_doc.setdefault(c.doc, []).append(c)
-    out = []
-    for doc_id, citations in by_doc.items():
-        doc = docs.get(doc_id)
-        if doc is None:
-            continue
-        tasks, others = [], []
-        for c in citations:
-            unit = doc.unit(c.ref)
-            if unit is None:
-                continue
-            if unit.kind == "task":
-                tasks.append((unit, c.quote))
-            elif unit.kind == "meta":
-                others.append(f'<div class="measure"><div class="measure-title">{html.escape(c.title or c.label)}</div>'
-                              f"<div><mark>{html.escape(c.quote)}</mark></div></div>")
-            else:
-                others.append(unit_html(unit, c.quote))
-        section = [f"<h4>《{html.escape(doc.title)}》</h4>"] if len(by_doc) > 1 or len(docs) > 1 else []
-        if tasks:
-            section.append(f"<h4>任务清单（{len(tasks)} 项）</h4>" + task_table_html(tasks))
-        if others:
-            section.append("".join(others))
-        out.append("".join(section))
-    return "".join(out) or '<div class="empty">本次回答没有引用原文。</div>'
+def header_markdown(docs) -> str:
+    names = "、".join(f"《{d.title}》" for d in list(docs.values())[:4]) + (" 等" if len(docs) > 4 else "")
+    return (f"## {TITLE}\n"
+            f"文库收录 {len(docs)} 份文件<span class=\"doc-list\">：{names}</span>。"
+            "每个回答都标注出处（如 [任务70]、[措施（三十二）]），点标记即可查看原文。")
 
 
 # ---------------------------------------------------------------------------------------------
-# The app
+# One browser session
+
+
+@dataclass
+class Session:
+    """Mutable per-session state (kept in a gr.State; events of the session share this object)."""
+
+    busy: bool = False
+    generation: int = 0  # bumped by clear: an answer still on its way to a cleared chat is dropped
+    pending: dict | None = None  # the question being answered: question, filters, earlier questions
+    rating: dict | None = None  # the answer last rated (for the optional comment): id, verdict
+
+
+_QUESTION_DIV = re.compile(r'<div class="filters-used">.*?</div>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def user_question(message) -> str:
+    """The question a user message holds (its text, without the filters line)."""
+    text = _QUESTION_DIV.sub("", message_text(message))
+    return html.unescape(_TAG.sub("", text.replace("<br>", "\n"))).strip()
+
+
+def _role(message) -> str:
+    return message.get("role", "") if isinstance(message, dict) else getattr(message, "role", "")
+
+
+def earlier_questions(history: list) -> list[str]:
+    return [q for q in (user_question(m) for m in history if _role(m) == "user") if q]
+
+
+def _is_pending(message) -> bool:
+    return 'class="pending"' in message_text(message)
 
 
 def _feedback_file(assistant, feedback_file: Path | str | None) -> Path:
@@ -256,60 +177,250 @@ def _feedback_file(assistant, feedback_file: Path | str | None) -> Path:
     return Path(settings.feedback_file)
 
 
-def build_app(assistant, feedback_file: Path | str | None = None) -> gr.Blocks:
+def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: bool = False,
+              max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Blocks:
     """The chat app around a warmed-up (or lazily warming) Assistant.
 
-    Launch it with `launch_app` (Gradio 6 takes css at launch time).
+    Launch it with `launch_app` (Gradio 6 takes css at launch time). `allow_upload` shows the staff upload in
+    the 文库 tab (off by default; `assistant serve --allow-upload`).
     """
-    docs = assistant.docs
     feedback_path = _feedback_file(assistant, feedback_file)
-    ask_lock = threading.Lock()  # one question at a time through the model, whichever endpoint
+    ask_lock = SharedLock()  # questions run side by side (shared); a library reload runs alone (exclusive)
+    store = AnswerStore()
+    folder = DownloadFolder()
+    claim_lock = threading.Lock()
 
-    def ask(question: str, lead: Any = None, category: Any = None, scope: Any = None) -> Answer:
-        with ask_lock:
+    def docs():
+        return assistant.docs  # replaced on reload (an upload): always read it fresh
+
+    def ask(question: str, lead: Any = None, category: Any = None, scope: Any = None,
+            history: list[str] | None = None) -> Answer:
+        question = strip_unsafe(question) if isinstance(question, str) else question  # printable, serialisable
+        with ask_lock.shared():
             return assistant.ask(question, lead=_filter_value(lead), category=_filter_value(category),
-                                 scope=_filter_value(scope))
+                                 scope=_filter_value(scope), history=history or None)
 
-    def safe_ask(question: str, lead: Any, category: Any, scope: Any = None) -> Answer:
+    def safe_ask(question: str, lead: Any, category: Any, scope: Any = None,
+                 history: list[str] | None = None) -> Answer:
         try:
-            return ask(question, lead, category, scope)
+            return ask(question, lead, category, scope, history)
         except Exception as exc:  # a bug must not kill the session; log it and say so in Chinese
             traceback.print_exc(file=sys.stderr)
-            return Answer(question=question, answer=f"抱歉，处理这个问题时出错了（{type(exc).__name__}），请换一种问法或稍后再试。",
+            return Answer(question=question, answer=T.ERROR_ANSWER.format(kind=type(exc).__name__),
                           abstained=True, intent="error")
 
-    # --- events -------------------------------------------------------------------------------
+    # --- what the sources column shows for one answer -------------------------------------------
 
-    def respond(question: str, history: list | None, lead: str, category: str, scope: str):
+    def download_updates(shown: Shown | None):
+        rows = shown.answer.rows if shown else []
+        if not rows:
+            return gr.update(visible=False, value=None), gr.update(visible=False, value=None)
+        if not shown.files:
+            csv_path, xlsx_path = folder.make(shown.id, rows, file_stem(shown.question, len(rows)))
+            shown.files = {"csv": str(csv_path), "xlsx": str(xlsx_path)}
+        n = len(rows)
+        return (gr.update(visible=True, value=shown.files["csv"], label=f"{T.DOWNLOAD_CSV}（{n} 行）"),
+                gr.update(visible=True, value=shown.files["xlsx"], label=f"{T.DOWNLOAD_XLSX}（{n} 行）"))
+
+    def sources_for(shown: Shown | None) -> str:
+        if shown is None:
+            return sources_html(docs(), None)
+        n = len(shown.answer.citations)
+        heading = (f'回答：<span class="q">{html.escape(shown.question)}</span>'
+                   + (f"（引用 {n} 处）" if n else ""))
+        return sources_html(docs(), shown.answer, heading=heading)
+
+    def sources_outputs(shown: Shown | None):
+        csv_update, xlsx_update = download_updates(shown)
+        return sources_for(shown), csv_update, xlsx_update
+
+    def last_shown(history: list) -> Shown | None:
+        for message in reversed(history or []):
+            if _role(message) == "assistant":
+                found = store.get(answer_id_in(message))
+                if found:
+                    return found
+        return None
+
+    # --- asking: the question shows at once, the answer replaces "正在检索…" ----------------------
+
+    def start(question: str, history: list | None, lead: Any, category: Any, scope: Any, session: Session):
         history = list(history or [])
         question = (question or "").strip()
+        if session.busy:
+            gr.Warning(T.BUSY)
+            return gr.skip(), gr.skip()
         if not question:
-            return history, gr.update(), gr.update(), gr.update(), gr.update(value="请输入问题。")
-        answer = safe_ask(question, lead, category, scope)
-        picked = docs[scope].short_name if _filter_value(scope) in docs else None
-        filters = [f for f in (picked, _filter_value(lead), _filter_value(category)) if f]
-        shown_question = question + (f"\n\n<sub>筛选：{' · '.join(filters)}</sub>" if filters else "")
-        history.append({"role": "user", "content": shown_question})
-        history.append({"role": "assistant", "content": chat_message(answer)})
-        last = {"question": question, "answer": answer.answer, "refs": [f"{c.doc}:{c.ref}" for c in answer.citations]}
-        return history, "", sources_html(docs, answer), last, gr.update(value="")
+            gr.Warning(T.EMPTY_QUESTION)
+            return gr.skip(), gr.skip()
+        return _queue_question(question, history, lead, category, scope, session), ""
 
-    def clear():
-        return [], sources_html(docs, None), None, "", ""
+    def _queue_question(question, history, lead, category, scope, session: Session) -> list:
+        filters = filters_shown(assistant, lead, category, scope)
+        session.busy = True
+        session.pending = {"question": question, "lead": lead, "category": category, "scope": scope,
+                           "filters": filters,
+                           "generation": session.generation, "before": earlier_questions(history)}
+        history.append({"role": "user", "content": question_html(question, filters)})
+        history.append({"role": "assistant", "content": pending_html()})
+        return history
 
-    def give_feedback(verdict: str):
-        def handler(last: dict | None, comment: str):
-            if not last:
-                return gr.update(), "请先提问，再评价回答。"
-            record = make_record(last["question"], last["answer"], last["refs"], verdict, comment or "")
-            try:
-                append_feedback(feedback_path, record)
-            except OSError as exc:
-                return gr.update(), f"反馈未能保存：{exc}"
-            word = "👍 有帮助" if verdict == "up" else "👎 没帮助"
-            return "", f"已记录反馈（{word}），谢谢！"
+    def finish(history: list | None, session: Session):
+        pending = session.pending
+        skip = (gr.skip(),) * 4
+        if not pending:
+            return skip
+        with claim_lock:  # a second click's chain sees the same pending question: one of them answers it
+            if pending.get("claimed"):
+                return skip
+            pending["claimed"] = True
+        try:
+            answer = safe_ask(pending["question"], pending["lead"], pending["category"], pending["scope"],
+                              pending["before"])
+            shown = store.put(pending["question"], answer, pending["filters"])
+            if session.generation != pending["generation"]:
+                return skip  # the chat was cleared meanwhile
+            history = list(history or [])
+            message = {"role": "assistant", "content": answer_html(shown, docs())}
+            if history and _is_pending(history[-1]):
+                history[-1] = message
+            else:
+                history.append(message)
+            return (history, *sources_outputs(shown))
+        except Exception:  # never leave the session stuck on "正在检索…"
+            traceback.print_exc(file=sys.stderr)
+            history = [m for m in (history or []) if not _is_pending(m)]
+            gr.Warning(T.ERROR_ANSWER.format(kind="显示"))
+            return (history, *skip[1:])
+        finally:
+            if session.pending is pending:
+                session.pending = None
+                session.busy = False
 
-        return handler
+    # --- retry, undo, clear ----------------------------------------------------------------------
+
+    def _user_index(history: list, index) -> int | None:
+        i = index[0] if isinstance(index, (list, tuple)) else index
+        if i is None:
+            return None
+        i = min(int(i), len(history) - 1)
+        while i >= 0 and _role(history[i]) != "user":
+            i -= 1
+        return i if i >= 0 else None
+
+    def retry(history: list | None, lead: Any, category: Any, scope: Any, session: Session, data: gr.RetryData):
+        history = list(history or [])
+        if session.busy:
+            gr.Warning(T.BUSY)
+            return gr.skip()
+        at = _user_index(history, data.index)
+        if at is None:
+            return gr.skip()
+        question = user_question(history[at])
+        return _queue_question(question, history[:at], lead, category, scope, session)
+
+    def undo(history: list | None, session: Session, data: gr.UndoData):
+        history = list(history or [])
+        if session.busy:
+            gr.Warning(T.BUSY)
+            return (gr.skip(),) * 5
+        at = _user_index(history, data.index)
+        if at is None:
+            return (gr.skip(),) * 5
+        question = user_question(history[at])
+        history = history[:at]
+        shown = last_shown(history)
+        return (history, question, *sources_outputs(shown))
+
+    def clear(session: Session):
+        session.generation += 1
+        session.busy = False
+        session.pending = None
+        session.rating = None
+        return ([], "", *sources_outputs(None), gr.update(visible=False), "", "")
+
+    # --- sources of any answer, units, copy ------------------------------------------------------
+
+    def show_sources(evt: gr.EventData):
+        """chat.js: 查看来源 on any answer → that answer's sources and downloads."""
+        data = evt._data if isinstance(evt._data, dict) else {}
+        shown = store.get(str(data.get("answer_id") or ""))
+        if shown is None:
+            gr.Warning(T.UNIT_MISSING)
+            return (gr.skip(),) * 3
+        return sources_outputs(shown)
+
+    def unit_detail(request) -> str:
+        """Server function (chat.js): [answer id or "-", doc, ref] → the unit in full, the quote marked."""
+        try:
+            answer_id, doc_id, ref = (list(request) + ["", "", ""])[:3]
+        except TypeError:
+            return missing_unit_html()
+        doc = docs().get(doc_id)
+        unit = doc.unit(ref) if doc else None
+        if unit is None:
+            return missing_unit_html()
+        quote = ""
+        shown = store.get(answer_id)
+        if shown:
+            quote = next((c.quote for c in shown.answer.citations if c.doc == doc_id and c.ref == ref), "")
+        return unit_detail_html(doc, unit, quote)
+
+    def copy_text(request) -> str:
+        """Server function (chat.js): answer id → the answer as clean text."""
+        answer_id = request[0] if isinstance(request, (list, tuple)) and request else request
+        shown = store.get(str(answer_id or ""))
+        return clean_text(shown, docs()) if shown else ""
+
+    # --- feedback on one answer ------------------------------------------------------------------
+
+    def _rated(history: list, data: gr.LikeData) -> Shown | None:
+        found = store.get(answer_id_in(data.value))
+        if found is None:
+            i = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            if i is not None and 0 <= int(i) < len(history or []):
+                found = store.get(answer_id_in(history[int(i)]))
+        return found
+
+    def _write(shown: Shown, verdict: str, comment: str) -> str | None:
+        refs = [f"{c.doc}:{c.ref}" for c in shown.answer.citations]
+        record = make_record(shown.question, shown.answer.answer, refs, verdict, comment or "")
+        try:
+            append_feedback(feedback_path, record)
+        except OSError as exc:
+            return T.FEEDBACK_FAILED.format(error=exc)
+        return None
+
+    def like(history: list | None, session: Session, data: gr.LikeData):
+        shown = _rated(history or [], data)
+        if shown is None:
+            return gr.update(visible=True), T.FEEDBACK_NO_ANSWER, gr.skip()
+        if data.liked not in (True, False):  # un-rated: nothing to write
+            session.rating = None
+            return gr.update(visible=False), T.FEEDBACK_REMOVED, ""
+        verdict = "up" if data.liked is True else "down"
+        error = _write(shown, verdict, "")
+        if error:
+            return gr.update(visible=True), error, gr.skip()
+        session.rating = {"id": shown.id, "verdict": verdict}
+        message = T.FEEDBACK_SAVED_UP if verdict == "up" else T.FEEDBACK_SAVED_DOWN
+        return gr.update(visible=True), message, ""
+
+    def comment(text: str, session: Session):
+        text = (text or "").strip()
+        rating = session.rating
+        shown = store.get(rating["id"]) if rating else None
+        if shown is None:
+            return gr.skip(), T.FEEDBACK_NO_ANSWER
+        if not text:
+            return gr.skip(), T.FEEDBACK_PROMPT
+        problem = comment_problem(text)  # too long: say so, keep the text to shorten
+        if problem:
+            return gr.skip(), problem
+        error = _write(shown, rating["verdict"], text)
+        if error:
+            return gr.skip(), error
+        return "", T.FEEDBACK_COMMENT_SAVED
 
     # --- API endpoints (plain functions, typed, for gradio_client) ------------------------------
 
@@ -323,88 +434,147 @@ def build_app(assistant, feedback_file: Path | str | None = None) -> gr.Blocks:
         result.pop("hits", None)
         return result
 
+    def scope_to(doc_id: str | None):
+        doc = docs().get(doc_id or "")
+        if doc is None:
+            return gr.skip(), gr.skip()
+        gr.Info(T.SCOPED_TO.format(title=doc.title))
+        return gr.update(value=doc.doc), gr.Tabs(selected="chat")
+
+    def refreshed():
+        """After an upload: everything that lists the documents, agencies or categories."""
+        return (header_markdown(docs()), lib.documents_frame(docs()), gr.update(choices=lib.doc_choices(docs())),
+                gr.update(choices=document_choices(assistant)), gr.update(choices=lead_choices(assistant)),
+                gr.update(choices=category_choices(assistant)))
+
     # --- layout --------------------------------------------------------------------------------
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as app:
-        titles = "、".join(f"《{d.title}》" for d in list(docs.values())[:4]) + (" 等" if len(docs) > 4 else "")
-        gr.Markdown(
-            f"## {TITLE}\n"
-            f"文库收录 {len(docs)} 份文件：{titles}。每个回答都标注出处，如 [任务70]、[措施（三十二）]、[第二十条]，"
-            "右侧显示引用原文。"
-        )
-        last_state = gr.State(None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5, min_width=480):
-                chatbot = gr.Chatbot(
-                    label="对话", elem_id="chat", height=470, feedback_options=None,
-                    placeholder="请在下方输入问题，或点击示例问题。", buttons=["copy"],
-                )
-                with gr.Row():
-                    question_box = gr.Textbox(
-                        show_label=False, placeholder="请输入问题，例如：开办企业几个工作日能办完？",
-                        elem_id="question", scale=5, lines=1, max_lines=4, autofocus=True,
-                    )
-                    ask_btn = gr.Button("提问", variant="primary", elem_id="ask", scale=1, min_width=80)
-                    clear_btn = gr.Button("清空对话", elem_id="clear", scale=1, min_width=80)
-                with gr.Row():
-                    scope_dd = gr.Dropdown(
-                        choices=document_choices(assistant), value=ALL, label="只在这份文档中回答",
-                        elem_id="doc-picker", filterable=True,
-                    )
-                    lead_dd = gr.Dropdown(
-                        choices=lead_choices(assistant), value=ALL, label="按牵头单位筛选（作用于下一个问题）",
-                        elem_id="lead-filter", filterable=True,
-                    )
-                    category_dd = gr.Dropdown(
-                        choices=category_choices(assistant), value=ALL, label="按指标名称筛选（作用于下一个问题）",
-                        elem_id="category-filter", filterable=True,
-                    )
-                with gr.Row():
-                    up_btn = gr.Button("👍 有帮助", elem_id="feedback-up", size="sm", min_width=60)
-                    down_btn = gr.Button("👎 没帮助", elem_id="feedback-down", size="sm", min_width=60)
-                    comment_box = gr.Textbox(
-                        show_label=False, placeholder="对上一个回答的补充意见（可选），然后点 👍 或 👎",
-                        elem_id="feedback-comment", scale=4,
-                    )
-                feedback_status = gr.Markdown("", elem_id="feedback-status")
-                gr.Markdown("#### 示例问题")
+        session_state = gr.State(Session())
+        header = gr.Markdown(header_markdown(docs()), elem_id="page-head")
+        with gr.Tabs(selected="chat", elem_id="tabs") as tabs:
+            with gr.Tab(T.TAB_CHAT, id="chat", elem_id="tab-chat"):
+                with gr.Row(equal_height=False, elem_id="main-row"):
+                    with gr.Column(scale=5, min_width=340, elem_id="chat-column"):
+                        chatbot = gr.Chatbot(
+                            label=T.CHAT_LABEL, show_label=False, elem_id="chat", height="min(64vh, 620px)", min_height=320,
+                            feedback_options=("Like", "Dislike"), buttons=[], autoscroll=False,
+                            placeholder=T.CHAT_PLACEHOLDER, layout="bubble", group_consecutive_messages=False,
+                        )
+                        with gr.Row(elem_id="ask-row"):
+                            question_box = gr.Textbox(
+                                show_label=False, placeholder=T.QUESTION_PLACEHOLDER, elem_id="question",
+                                scale=5, lines=1, max_lines=4, autofocus=True, submit_btn=False,
+                            )
+                            ask_btn = gr.Button(T.ASK, variant="primary", elem_id="ask", scale=1, min_width=72)
+                        filters_line = gr.Markdown("", elem_id="filters-line")
+                        with gr.Row(visible=False, elem_id="feedback-row") as feedback_row:
+                            feedback_status = gr.Markdown("", elem_id="feedback-status")
+                            comment_box = gr.Textbox(show_label=False, placeholder=T.FEEDBACK_PROMPT,
+                                                     elem_id="feedback-comment", scale=4, max_lines=4)
+                            comment_btn = gr.Button(T.FEEDBACK_SUBMIT, elem_id="feedback-submit", size="sm",
+                                                    min_width=80, scale=1)
+                    with gr.Column(scale=4, min_width=340, elem_id="sources-section"):
+                        gr.Markdown(f"#### {T.SOURCES_TITLE}", elem_id="sources-title")
+                        with gr.Row(elem_id="download-row"):
+                            csv_btn = gr.DownloadButton(T.DOWNLOAD_CSV, visible=False, elem_id="download-csv",
+                                                        size="sm")
+                            xlsx_btn = gr.DownloadButton(T.DOWNLOAD_XLSX, visible=False, elem_id="download-xlsx",
+                                                         size="sm")
+                        sources = gr.HTML(sources_html(docs(), None), elem_id="sources-panel")
+                with gr.Accordion(T.FILTERS, open=False, elem_id="filters"):
+                    gr.Markdown(T.FILTERS_NOTE, elem_id="filters-note")
+                    with gr.Row():
+                        scope_dd = gr.Dropdown(choices=document_choices(assistant), value=ALL,
+                                               label=T.SCOPE_LABEL, elem_id="doc-picker", filterable=True)
+                        lead_dd = gr.Dropdown(choices=lead_choices(assistant), value=ALL, label=T.LEAD_LABEL,
+                                              elem_id="lead-filter", filterable=True)
+                        category_dd = gr.Dropdown(choices=category_choices(assistant), value=ALL,
+                                                  label=T.CATEGORY_LABEL, elem_id="category-filter",
+                                                  filterable=True)
+                    clear_filters_btn = gr.Button(T.CLEAR_FILTERS, size="sm", elem_id="clear-filters")
+                gr.Markdown(f"#### {T.EXAMPLES_TITLE}")
                 example_buttons: list[tuple[gr.Button, str]] = []
                 for who, questions in EXAMPLES.items():
                     with gr.Row(elem_classes="example-group"):
                         gr.Markdown(f"**{who}**", elem_classes="example-who")
                         for q in questions:
                             example_buttons.append((gr.Button(q, size="sm", variant="secondary"), q))
-            with gr.Column(scale=4, min_width=360):
-                gr.Markdown("#### 引用来源")
-                sources = gr.HTML(EMPTY_SOURCES, elem_id="sources-panel", max_height=780)
 
-        inputs = [question_box, chatbot, lead_dd, category_dd, scope_dd]
-        outputs = [chatbot, question_box, sources, last_state, feedback_status]
-        common = dict(api_visibility="private", concurrency_id="ask", concurrency_limit=2)
-        ask_btn.click(respond, inputs, outputs, **common)
-        question_box.submit(respond, inputs, outputs, **common)
+            with gr.Tab(T.TAB_LIBRARY, id="library", elem_id="tab-library"):
+                library = build_library_tab(docs, folder, allow_upload, max_upload_bytes)
+
+        bridge = gr.HTML(BRIDGE_HTML, elem_id="ui-bridge", js_on_load=bridge_script(),
+                         server_functions=[unit_detail, copy_text], apply_default_css=False)
+
+        # --- events --------------------------------------------------------------------------------
+        ask_inputs = [question_box, chatbot, lead_dd, category_dd, scope_dd, session_state]
+        finish_outputs = [chatbot, sources, csv_btn, xlsx_btn]
+        private = dict(api_visibility="private")
+        answer_step = dict(api_visibility="private", concurrency_id="ask", concurrency_limit=ask_concurrency())
+        # The first step is quick (it shows the question and "正在检索…"); it is queued only so that its
+        # toasts (empty question, still answering) reach the page, without a concurrency limit.
+        quick = dict(api_visibility="private", concurrency_limit=None, show_progress="hidden")
+        for trigger in (ask_btn.click, question_box.submit):
+            trigger(start, ask_inputs, [chatbot, question_box], trigger_mode="multiple", **quick).then(
+                finish, [chatbot, session_state], finish_outputs, **answer_step)
         for button, q in example_buttons:
-            button.click(lambda q=q: q, None, question_box, api_visibility="private", queue=False).then(
-                respond, inputs, outputs, **common
-            )
-        clear_btn.click(clear, None, [chatbot, sources, last_state, comment_box, feedback_status],
-                        api_visibility="private", queue=False)
-        up_btn.click(give_feedback("up"), [last_state, comment_box], [comment_box, feedback_status],
-                     api_visibility="private")
-        down_btn.click(give_feedback("down"), [last_state, comment_box], [comment_box, feedback_status],
-                       api_visibility="private")
+            button.click(lambda history, lead, category, scope, session, q=q:
+                         start(q, history, lead, category, scope, session)[0],
+                         [chatbot, lead_dd, category_dd, scope_dd, session_state], chatbot,
+                         trigger_mode="multiple", **quick).then(
+                finish, [chatbot, session_state], finish_outputs, **answer_step)
+        chatbot.retry(retry, [chatbot, lead_dd, category_dd, scope_dd, session_state], chatbot, **quick).then(
+            finish, [chatbot, session_state], finish_outputs, **answer_step)
+        chatbot.undo(undo, [chatbot, session_state], [chatbot, question_box, sources, csv_btn, xlsx_btn], **quick)
+        chatbot.clear(clear, [session_state], [chatbot, question_box, sources, csv_btn, xlsx_btn, feedback_row,
+                                               feedback_status, comment_box], **quick)
+        chatbot.like(like, [chatbot, session_state], [feedback_row, feedback_status, comment_box], **private)
+        comment_btn.click(comment, [comment_box, session_state], [comment_box, feedback_status], **private)
+        comment_box.submit(comment, [comment_box, session_state], [comment_box, feedback_status], **private)
+        bridge.show_sources(show_sources, None, [sources, csv_btn, xlsx_btn], **private)
 
-        gr.api(chat, api_name="chat", concurrency_id="ask", concurrency_limit=2)
-        gr.api(chat_full, api_name="chat_full", concurrency_id="ask", concurrency_limit=2)
+        def describe_filters(lead, category, scope):
+            shown = filters_shown(assistant, lead, category, scope)
+            return f"当前筛选：{' · '.join(shown)}（对之后的每个问题有效）" if shown else ""
+
+        for dd in (lead_dd, category_dd, scope_dd):
+            dd.change(describe_filters, [lead_dd, category_dd, scope_dd], filters_line, queue=False, **private)
+        clear_filters_btn.click(lambda: (ALL, ALL, ALL), None, [lead_dd, category_dd, scope_dd], queue=False,
+                                **private)
+
+        app.load(*library.on_load, **private)
+        library.scope_button.click(scope_to, library.doc_picker, [scope_dd, tabs], **private)
+        if allow_upload:
+            refreshed_parts = [header, library.docs_table, library.doc_picker, scope_dd, lead_dd, category_dd]
+            library.upload_button.click(
+                upload_handler(assistant, ask_lock, max_upload_bytes, refreshed, len(refreshed_parts)),
+                library.upload_files, [library.upload_status, library.upload_files, *refreshed_parts],
+                concurrency_id="upload", concurrency_limit=1, **private)
+
+        gr.api(chat, api_name="chat", concurrency_id="ask", concurrency_limit=ask_concurrency())
+        gr.api(chat_full, api_name="chat_full", concurrency_id="ask", concurrency_limit=ask_concurrency())
+    app.allow_upload = allow_upload
+    app.max_upload_bytes = max_upload_bytes
     return app
 
 
 def launch_app(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False,
                quiet: bool = True, **kwargs):
-    """Launch with this app's CSS (Gradio 6 takes css/theme in launch(), not in Blocks())."""
+    """Launch with this app's CSS, theme and Chinese page (Gradio 6 takes css/theme in launch(), not Blocks()).
+
+    Uploads are refused unless the app was built with ``allow_upload`` (then files up to its size limit).
+    The queue answers `ask_concurrency()` questions at once and holds up to `queue_size()` more (a client past
+    that is told the server is busy); errors other than gr.Error reach the page without their text (which can
+    hold paths or object reprs)."""
+    allow_upload = getattr(app, "allow_upload", False)
+    app.queue(max_size=queue_size(), default_concurrency_limit=ask_concurrency(), status_update_rate=1.0)
     options = dict(
         server_name=host, server_port=port, prevent_thread_lock=prevent_thread_lock, quiet=quiet,
-        css=CSS, ssr_mode=False, show_error=True, footer_links=["api"],
+        css=CSS, ssr_mode=False, show_error=False, footer_links=["api"],
+        theme=gr.themes.Default(font=_FONTS, font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"]),
+        max_file_size=getattr(app, "max_upload_bytes", MAX_UPLOAD_BYTES) if allow_upload else 0,
+        head=HEAD, app_kwargs={"middleware": [Middleware(ChinesePageMiddleware)]},
     )
     options.update(kwargs)
     return app.launch(**options)

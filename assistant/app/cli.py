@@ -7,10 +7,12 @@ and structured questions stay fast.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 
 from assistant.config import load_settings
-from assistant.errors import UserError
+from assistant.errors import UserError, shown_path
 
 _COMMAND_MODULES = ("cli_library", "cli_index", "cli_ask", "cli_eval", "cli_serve")
 
@@ -36,7 +38,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _robust_streams() -> None:
+    """Text that cannot be encoded (a lone surrogate from argv) is escaped instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # replaced by a test harness, or already closed
+            pass
+
+
+def _os_message(exc: OSError) -> str:
+    where = shown_path(exc.filename) if exc.filename else ""
+    if isinstance(exc, PermissionError):
+        return (f"没有权限读写 {where}。请检查该文件或文件夹的权限，或用 ASSISTANT_INDEX_DIR / ASSISTANT_CACHE_DIR "
+                "指定一个可写的目录。")
+    if exc.errno == errno.EROFS:
+        return f"{where} 位于只读文件系统，无法写入。请用 ASSISTANT_INDEX_DIR / ASSISTANT_CACHE_DIR 指定可写的目录。"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"磁盘空间不足，无法写入 {where}。"
+    return f"文件操作失败（{exc.strerror or type(exc).__name__}）{('：' + where) if where else ''}。"
+
+
 def main(argv: list[str] | None = None) -> int:
+    _robust_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     from assistant.ingest.blocks import ReadError
@@ -53,6 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        print(f"错误：{_os_message(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line for the user, the traceback only when asked for
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        print(f"错误：内部错误（{type(exc).__name__}），请把所用命令告诉维护人员；设置环境变量 ASSISTANT_DEBUG=1 "
+              "可显示详细信息。", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

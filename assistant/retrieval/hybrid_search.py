@@ -20,7 +20,7 @@ from assistant.ingest.agencies import short_name
 from assistant.records import Chunk, Document, Hit
 from assistant.retrieval.index_store import (ChunkFields, EncoderLike, LoadedIndex, VectorCache, check_compatible,
                                              load_or_build)
-from assistant.retrieval.zh_tokenize import normalize, synonyms, tokenize_query_parts
+from assistant.retrieval.zh_tokenize import normalize, synonyms, tokenize_query_parts, use_frozen_dictionary
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -235,6 +235,7 @@ class HybridSearcher:
         bm25_weight: float = 1.0,
     ) -> None:
         self.settings = settings
+        use_frozen_dictionary(settings.cache_dir)  # queries need not load jieba's whole dictionary
         if encoder is None:
             from assistant.retrieval.encoder import Encoder  # heavy import: only when the caller gave none
 

@@ -18,7 +18,6 @@ a Chinese message on stderr. With rebuild=False the same conditions raise typed 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -32,13 +31,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
-import bm25s
 import faiss
 import numpy as np
 
 from assistant.config import Settings
+from assistant.errors import UserError, shown_path
 from assistant.hashing import file_sha256
+from assistant.locks import locked_directory
 from assistant.records import Chunk, Document
+from assistant.retrieval.bm25_arrays import load_bm25
 from assistant.retrieval.chunks import CHUNKER_VERSION, library_chunks
 from assistant.retrieval.zh_tokenize import resources_fingerprint, tokenize_many
 
@@ -68,8 +69,8 @@ class EncoderLike(Protocol):
 # --- errors ---------------------------------------------------------------------------------------------
 
 
-class IndexStoreError(RuntimeError):
-    """Base class; str(error) is a Chinese message fit for the user."""
+class IndexStoreError(UserError, RuntimeError):
+    """Base class; str(error) is a Chinese message fit for the user (paths shown relative, see shown_path)."""
 
 
 class IndexMissingError(IndexStoreError):
@@ -165,7 +166,7 @@ class LoadedIndex:
     chunks: list[Chunk]
     fields: list[ChunkFields]
     faiss_index: faiss.Index
-    bm25: bm25s.BM25
+    bm25: Any  # bm25s.BM25 or bm25_arrays.SavedBm25: vocab_dict, scores, get_scores_from_ids
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -273,6 +274,8 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
 
 
 def _save_bm25(directory: Path, tokens: list[list[str]]) -> None:
+    import bm25s  # imports scipy: only index builds pay for it; queries read the arrays (bm25_arrays)
+
     retriever = bm25s.BM25()
     # bm25s cannot index an empty corpus; one empty document keeps the files valid for an empty library.
     retriever.index(tokens or [[""]], show_progress=False)
@@ -313,19 +316,9 @@ def _write_index_files(directory: Path, docs: list[Document], encoder: EncoderLi
     return manifest
 
 
-@contextlib.contextmanager
 def _build_lock(settings: Settings):
-    """Serialise builders of indexes in one parent directory: an advisory flock on the parent directory
-    itself, so no lock file is left lying around (the temp and aside dirs live there too)."""
-    parent = search_dir(settings).parent
-    parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    """Serialise builders of indexes in one parent directory (the temp and aside dirs live there too)."""
+    return locked_directory(search_dir(settings).parent)
 
 
 def _swap_into_place(fresh: Path, target: Path) -> None:
@@ -396,9 +389,9 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
             except BaseException:
                 shutil.rmtree(fresh, ignore_errors=True)
                 raise
-    except PermissionError as exc:
-        raise IndexStoreError(f"索引目录不可写（{target.parent}）：{exc.strerror}。请检查权限，"
-                              "或用 ASSISTANT_INDEX_DIR 指定一个可写的目录") from None
+    except OSError as exc:  # read-only folder or file system, disk full, another user's files
+        raise IndexStoreError(f"索引目录不可写（{shown_path(target.parent)}：{exc.strerror or type(exc).__name__}）。"
+                              "请检查权限，或用 ASSISTANT_INDEX_DIR 指定一个可写的目录") from None
     loaded = load_index(target)
     m = loaded.manifest
     _say(progress, f"索引已更新：{len(docs)} 份文档、{m.chunk_count} 个片段（新编码 {m.encoded} 个），用时 {m.build_seconds:.1f} 秒")
@@ -411,7 +404,7 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
 def read_manifest(index_dir: Path) -> IndexManifest:
     path = Path(index_dir) / MANIFEST
     if not path.is_file():
-        raise IndexMissingError(f"索引不存在（{index_dir}）")
+        raise IndexMissingError(f"索引不存在（{shown_path(index_dir)}）")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -445,9 +438,11 @@ def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
         chunks = [Chunk(r["doc"], r["ref"], r["kind"], r["title"], r["text"]) for r in records]
         fields = [ChunkFields.from_dict(r.get("fields") or {}) for r in records]
         index = faiss.read_index(str(index_dir / VECTORS))
-        bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR), show_progress=False)
+        bm25 = load_bm25(index_dir / BM25_DIR)
     except Exception as exc:  # faiss raises RuntimeError, bm25s/json ValueError/KeyError/OSError …
-        raise IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}: {str(exc)[:120]}）") from exc
+        if isinstance(exc, PermissionError):
+            raise IndexCorruptError(f"索引文件不可读（{shown_path(index_dir)}：没有读取权限）") from exc
+        raise IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}）") from exc
     n = len(chunks)
     if n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != max(n, 1):
         raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")

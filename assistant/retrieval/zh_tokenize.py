@@ -129,14 +129,14 @@ def tokenize(text: str) -> list[str]:
 def content_words(text: str) -> list[str]:
     """The text's words in reading order (jieba precise mode with the domain dictionary), without stopwords
     and punctuation: what a question is about."""
-    tok = _get_tokenizer()
+    tok = _query_tokenizer()
     stop = stopwords()
     return [t for t in tok.lcut(normalize(text)) if _keep(t, stop)]
 
 
 def is_dictionary_word(word: str) -> bool:
     """A word jieba knows (its dictionary or ours), as opposed to a fragment cut from colloquial text (楼能)."""
-    return _get_tokenizer().FREQ.get(normalize(word), 0) > 0
+    return (_query_tokenizer().FREQ.get(normalize(word), 0) or 0) > 0
 
 
 def tokenize_many(texts: Iterable[str]) -> list[list[str]]:
@@ -181,7 +181,8 @@ def resources_fingerprint() -> str:
 # --- the frozen dictionary: cold queries without loading jieba's prefix dictionary ------------------------
 
 FROZEN_FORMAT = 1
-_frozen_dir: Path | None = None
+_UNSET = Path("<unset>")
+_frozen_dir: Path | None = _UNSET  # until configured: the settings' cache folder
 _query_tok: jieba.Tokenizer | None = None
 
 
@@ -276,6 +277,10 @@ def _query_tokenizer() -> jieba.Tokenizer:
     tok = _query_tok
     if tok is not None:
         return tok
+    if _frozen_dir is _UNSET:
+        from assistant.config import load_settings
+
+        use_frozen_dictionary(load_settings().cache_dir)
     if _frozen_dir is None:
         return _get_tokenizer()
     path = frozen_dictionary_path(_frozen_dir)

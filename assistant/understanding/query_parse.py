@@ -52,13 +52,13 @@ _AFTER = re.compile(r"^\s*(之后|以后|后|以来)")
 _FROM = re.compile(r"^\s*(起|开始)")
 _BEFORE_PREFIX = re.compile(r"(截至|截止到|截止|不晚于|最迟|最晚|到)\s*$")
 
-_CN_NUMERAL = "[一二三四五六七八九十百零〇两]"
+_CN_NUMERAL = "[一二三四五六七八九十百千万亿零〇两]"
 _TASK_NUMBER = re.compile(
-    rf"(?:第\s*(\d{{1,7}}|{_CN_NUMERAL}{{1,7}})\s*(?:项(?!措施)|条任务|个任务|号任务|行))"
-    r"|(?:(?:任务|序号|编号)\s*(?:第\s*)?(\d{1,7}))|(?:(\d{1,7})\s*号任务)")
+    rf"(?:第\s*(\d{{1,12}}|{_CN_NUMERAL}{{1,9}})\s*(?:项(?!措施)|条任务|个任务|号任务|行))"
+    r"|(?:(?:任务|序号|编号)\s*(?:第\s*)?(\d{1,12}))|(?:(\d{1,12})\s*号任务)")
 # "第二十条" in a regulation is its article 20; in a plan the old way of naming a measure.
 _ARTICLE = re.compile(rf"第\s*({_CN_NUMERAL}{{1,6}}|\d{{1,4}})\s*条(?!任务|措施)")
-_MEASURE_PAREN = re.compile(r"\(\s*([一二三四五六七八九十]{1,3})\s*\)")
+_MEASURE_PAREN = re.compile(r"\(\s*([一二三四五六七八九十百零〇]{1,4})\s*\)")
 # "措施十四" names a measure; "措施一共…" does not (一 starts 一共).
 _MEASURE_WORD = re.compile(r"第\s*([一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:条|项措施|个措施)"
                            r"|措施\s*(?:第\s*)?([一二三四五六七八九十]{1,3}|\d{1,2})(?![共些下起样旦直般切定同体])")
@@ -101,6 +101,7 @@ class ParsedQuestion:
     mentions_task: bool = False
     unknown_agency: str | None = None  # looks like an agency name but is not in the notice
     no_support: bool = False  # "没有配合单位的任务"
+    invalid_date: str | None = None  # a date no calendar has (13月45日), as written
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
 
     @property
@@ -163,7 +164,10 @@ def parse_deadline(text: str, reference: date | None) -> DeadlineCondition | Non
     documents asked about (`reference`: when they were issued), as their own deadlines do."""
     match = _ISO_DATE.search(text)
     if match:
-        day = date(*map(int, match.groups()))
+        try:
+            day = date(*map(int, match.groups()))
+        except ValueError:
+            return None  # an impossible date is reported by invalid_date(), not read as a condition
         return _with_operator(text, match.start(), match.end(), day, day, exact_day=True)
     for match in _DATE.finditer(text):
         year_s, month_s, day_s, suffix = match.groups()
@@ -212,6 +216,27 @@ def _with_operator(text, start, end, lo: date, hi: date, exact_day=False, by_def
     if _FROM.match(after):
         return DeadlineCondition(span, lo, None)
     return DeadlineCondition(span, lo, hi)
+
+
+_ANY_DATE = re.compile(r"(?:(\d{1,4})\s*年\s*)?(-?\d{1,3})\s*月\s*(?:(-?\d{1,3})\s*[日号])?|(\d{4})-(\d{1,2})-(\d{1,2})"
+                       r"|(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def invalid_date(text: str) -> str | None:
+    """A date the question writes that no calendar has (13月45日, 2月30日, 2022-13-45), as written."""
+    for m in _ANY_DATE.finditer(text):
+        if m.group(4):
+            year, month, day = int(m.group(4)), int(m.group(5)), int(m.group(6))
+        elif m.group(7):
+            day, month, year = int(m.group(7)), int(m.group(8)), int(m.group(9))
+        else:
+            year = int(m.group(1)) if m.group(1) else 2000  # a leap year: 2月29日 alone may exist
+            month, day = int(m.group(2)), int(m.group(3)) if m.group(3) else 1
+        try:
+            date(year if year >= 1 else 0, month, day)
+        except ValueError:
+            return m.group(0).strip()
+    return None
 
 
 def _numbers(pattern: re.Pattern, text: str, low: int, high: int) -> tuple[int, ...]:
@@ -265,15 +290,15 @@ def parse_question(text: str, lexicon: Lexicon, reference: date | None = None) -
     typed, unknown = _typed_agency(text, lexicon, mentions)
     if typed:
         agencies = agencies + (typed,)
-    measure_numbers = _numbers(_MEASURE_PAREN, text, 1, 99) + _numbers(_MEASURE_WORD, text, 1, 99)
+    measure_numbers = _numbers(_MEASURE_PAREN, text, 0, 999) + _numbers(_MEASURE_WORD, text, 0, 999)
     return ParsedQuestion(
         text=text,
         agencies=agencies,
         agency_join=join,
         categories=categories,
         deadline=parse_deadline(text, reference),
-        task_numbers=_numbers(_TASK_NUMBER, text, 1, 10**7),
-        article_numbers=_numbers(_ARTICLE, text, 1, 9999),
+        task_numbers=_numbers(_TASK_NUMBER, text, 0, 10**12),
+        article_numbers=_numbers(_ARTICLE, text, 0, 9999),
         measure_numbers=tuple(dict.fromkeys(measure_numbers)),
         chapter_numbers=_numbers(_CHAPTER, text, 1, 9),
         wants_count=bool(_COUNT.search(text)),
@@ -281,5 +306,6 @@ def parse_question(text: str, lexicon: Lexicon, reference: date | None = None) -
         mentions_task=bool(_TASK_WORD.search(text)),
         unknown_agency=unknown,
         no_support=bool(_NO_SUPPORT.search(text)),
+        invalid_date=invalid_date(text),
         mentions=tuple(mentions),
     )
