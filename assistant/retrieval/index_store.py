@@ -444,7 +444,8 @@ def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
             raise IndexCorruptError(f"索引文件不可读（{shown_path(index_dir)}：没有读取权限）") from exc
         raise IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}）") from exc
     n = len(chunks)
-    if n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != max(n, 1):
+    if (n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim
+            or bm25.scores["num_docs"] != max(n, 1)):
         raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")
     return LoadedIndex(Path(index_dir), manifest, chunks, fields, index, bm25)
 

@@ -258,6 +258,10 @@ def write_frozen_dictionary(path: Path) -> None:
             db.commit()
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+        for old in path.parent.glob("dict-v*.sqlite"):  # copies for data that has changed since
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
