@@ -330,3 +330,28 @@ def test_add_and_remove_update_the_index_incrementally(tmp_path, real_encoder, s
     third = load_or_build(settings, list(library.documents.values()), real_encoder, library.store, progress=False)
     assert third.manifest.encoded == 0 and len(third) == 242
     assert set(third.manifest.docs) == {d.doc for d in library.documents.values()}
+
+
+def test_a_read_only_index_folder_still_answers(tmp_path, monkeypatch):
+    """A server run by a user who may not write the index folder: the catalogue opens read-only, questions are
+    answered, and a change in the library folder is reported instead of written."""
+    from assistant.answering.service import Assistant
+    from assistant.config import load_settings
+    from assistant.library import store as store_module
+    from assistant.library.catalog import Library
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEED, folder)
+    settings = load_settings(library=folder, index_dir=tmp_path / "index")
+    Library(settings).sync()  # built by someone who could write
+    database = tmp_path / "index" / "library.sqlite"
+    real_access = store_module.os.access
+    monkeypatch.setattr(store_module.os, "access",
+                        lambda p, mode: False if Path(p) in (database, database.parent) else real_access(p, mode))
+    shutil.copy(DATA / "jinan-2022-regulation.md", folder)
+    assistant = Assistant(settings, progress=False)
+    assert assistant.library.store.read_only
+    assert any("只读" in m for m in assistant.sync_messages)
+    answer = assistant.ask("税务局牵头的任务一共几项？")
+    assert "共 19 项" in answer.answer and len(assistant.docs) == 1

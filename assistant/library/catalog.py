@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.errors import UserError
+from assistant.errors import UserError, shown_path
 from assistant.ingest.blocks import ReadError
 from assistant.ingest.document import PARSER_VERSION, DocumentError, parse_document
 from assistant.library.names import doc_id_for, short_names
@@ -123,9 +123,19 @@ class Library:
     def sync(self) -> list[str]:
         """Bring the catalogue in step with the folder; returns Chinese lines saying what changed.
 
-        A file that cannot be read is reported and skipped (the rest of the library still loads)."""
+        A file that cannot be read is reported and skipped (the rest of the library still loads). With a
+        read-only index folder the catalogue is used as it is, and a change in the folder is only reported."""
+        if self.store.read_only:
+            return self._read_only_check()
         with self._writing():
             return self._sync()
+
+    def _read_only_check(self) -> list[str]:
+        known = {s[0] if isinstance(s, list) else s for entry in self.store.catalogue() for s in entry["sources"]}
+        files = {self._rel(p) for p in self._files()}
+        if files != known:
+            return ["索引目录只读：文库文件夹中的文件有变化，但无法更新文库，先按已有文库回答"]
+        return []
 
     def _sync(self) -> list[str]:
         messages: list[str] = []
@@ -204,7 +214,7 @@ class Library:
             try:
                 self.folder.mkdir(parents=True)
             except OSError as exc:
-                raise UserError(f"无法创建文库文件夹 {self.folder}：{exc.strerror or exc}") from None
+                raise UserError(f"无法创建文库文件夹 {shown_path(self.folder)}：{exc.strerror or exc}") from None
         if self.folder.is_file():
             raise UserError(f"文库设置为单个文件（{self.folder.name}），不能再添加文档；请把 library 设为一个文件夹")
         files: list[Path] = []

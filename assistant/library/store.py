@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -104,6 +105,12 @@ class LibraryStore:
         self._local = threading.local()
         self._docs_cache: dict[str, Document] | None = None
         self._lock = threading.Lock()
+        # A database in a folder this user may not write (a server run by another user than the one who
+        # built it) is opened read-only: questions are answered, the catalogue is not changed.
+        self.read_only = self.path.is_file() and not (os.access(self.path, os.W_OK)
+                                                      and os.access(self.path.parent, os.W_OK))
+        if self.read_only:
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.transaction() as db:
@@ -122,6 +129,10 @@ class LibraryStore:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
+            if self.read_only:
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+                self._local.db = db
+                return db
             db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             db.execute("PRAGMA foreign_keys = ON")
             with contextlib.suppress(sqlite3.DatabaseError):
