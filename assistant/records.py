@@ -75,10 +75,6 @@ class Unit:
         """A table row's 具体任务 (kept as a name the answer layer reads naturally)."""
         return self.text
 
-    @property
-    def has_duty(self) -> bool:
-        return bool(self.lead or self.support or self.deadline)
-
     def to_dict(self) -> dict:
         out = asdict(self)
         out["path"] = list(self.path)

@@ -115,11 +115,6 @@ def thesaurus() -> Thesaurus:
     return Thesaurus(tuple(concepts), tuple(entries))
 
 
-def data_text() -> str:
-    """The file's text, for fingerprints of what the index was built with."""
-    return resources.files("assistant").joinpath("data/thesaurus.tsv").read_text("utf-8")
-
-
 @lru_cache(maxsize=1)
 def domain_terms() -> tuple[str, ...]:
     """Words of the field that documents and questions share (data/domain_words_zh.txt)."""

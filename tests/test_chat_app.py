@@ -22,13 +22,13 @@ from assistant.app.chat_app import (
     ALL,
     category_choices,
     earlier_questions,
-    highlight,
     lead_choices,
     sources_html,
     user_question,
 )
 from assistant.config import load_settings
 from assistant.app.feedback import append_feedback, make_record, read_feedback
+from assistant.app.sources_view import highlight
 from assistant.records import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]

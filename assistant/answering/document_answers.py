@@ -7,7 +7,7 @@ import re
 
 from assistant.answering.citations import Key, Marks
 from assistant.answering.quotes import shorten
-from assistant.answering.writers import Written, first_sentences, write_meta
+from assistant.answering.writers import Written, write_meta
 from assistant.library.catalog import describe_counts
 from assistant.records import Document, Unit
 from assistant.textutil import int_to_cn
@@ -80,7 +80,7 @@ def write_goal(doc: Document, marks: Marks) -> Written | None:
         return None
     lines, quotes = [], {}
     for unit in units:
-        text = unit.text or "；".join(u.text for u in doc.units if u.parent == unit.ref)[:400]
+        text = unit.text or "；".join(u.text for u in doc.children(unit.ref))[:400]
         label = "总体目标与要求" if unit.kind == "preamble" else unit.title
         lines.append(f"《{doc.title}》的{label}{marks.marker(doc.doc, unit.ref)}：\n\n> {text}")
         quotes[(doc.doc, unit.ref)] = text
@@ -147,10 +147,6 @@ def _write_categories(docs: list[Document], marks: Marks) -> Written | None:
     return ("\n\n".join(lines), quotes) if lines else None
 
 
-def _children(doc: Document, heading: Unit) -> list[Unit]:
-    return [u for u in doc.units if u.parent == heading.ref and u.kind not in ("task",)]
-
-
 def write_outline(doc: Document, marks: Marks) -> Written:
     """"这个方案主要讲什么": the goal from the opening, then each part with its measures, cited."""
     lines, quotes = [], {}
@@ -164,7 +160,7 @@ def write_outline(doc: Document, marks: Marks) -> Written:
     if heads:
         lines += ["", "**结构：**", ""]
         for head in heads:
-            kids = _children(doc, head)
+            kids = [u for u in doc.children(head.ref) if u.kind != "task"]
             titled = [k for k in kids if k.title or k.kind == "article"]
             if kids and kids[0].kind == "article":
                 span = f"{kids[0].label}至{kids[-1].label}" if len(kids) > 1 else kids[0].label
@@ -200,6 +196,3 @@ def write_meta_all(docs: list[Document], marks: Marks) -> Written:
         quotes.update(q)
     return "\n\n".join(parts), quotes
 
-
-__all__ = ["asks_library", "asks_meta", "asks_outline", "counted_kind", "write_count", "write_library",
-           "write_meta_all", "write_outline", "first_sentences"]

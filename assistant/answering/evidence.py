@@ -100,6 +100,3 @@ class Evidence:
         present = [t for t in terms if any(self.df(a) for a in t.alternatives)]
         return self.coverage(present, key) if present else 0.0
 
-    def missing(self, terms: list[Term], key: tuple[str, str]) -> list[str]:
-        text = self.texts.get(key, "")
-        return [t.text for t in terms if not any(a in text for a in t.alternatives)]

@@ -409,7 +409,7 @@ class Assistant:
     def _show_headings(self, heads: list[tuple[Document, Unit]], marks: Marks):
         parts, quotes = [], {}
         for doc, head in heads:
-            children = [u for u in doc.units if u.parent == head.ref and u.kind not in ("task",) and u.text]
+            children = [u for u in doc.children(head.ref) if u.kind != "task" and u.text]
             md, q = write.write_chapter(doc, head, children, marks)
             parts.append(f"**《{doc.title}》**\n\n{md}" if len(heads) > 1 else md)
             quotes.update(q)

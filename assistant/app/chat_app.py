@@ -46,9 +46,7 @@ from assistant.app.concurrency import SharedLock, ask_concurrency, queue_size
 from assistant.app.downloads import DownloadFolder, file_stem
 from assistant.app.feedback import append_feedback, comment_problem, make_record
 from assistant.app.library_tab import build_library_tab, upload_handler
-from assistant.app.sources_view import (  # noqa: F401  (TASK_COLUMNS, highlight: re-exported for callers)
-    TASK_COLUMNS,
-    highlight,
+from assistant.app.sources_view import (
     missing_unit_html,
     sources_html,
     unit_detail_html,

@@ -82,14 +82,10 @@ def load_encoder(settings):
 
 def _load(args):
     """(settings, library, encoder)."""
-    from assistant.app.cli import settings_from
-    from assistant.library.catalog import Library
+    from assistant.app.cli_library import open_library
 
-    settings = settings_from(args)
-    library = Library(settings, progress=True)
-    for message in library.sync():
-        print(message, file=sys.stderr)
-    return settings, library, load_encoder(settings)
+    library = open_library(args)
+    return library.settings, library, load_encoder(library.settings)
 
 
 def _display_width(text: str) -> int:

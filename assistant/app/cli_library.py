@@ -33,7 +33,8 @@ def register(sub) -> None:
     c.set_defaults(func=cmd_corpus)
 
 
-def _library(args, progress: bool = True):
+def open_library(args, progress: bool = True):
+    """The configured library, in step with its folder; what changed is said on stderr."""
     from assistant.library.catalog import Library
 
     library = Library(settings_from(args), progress=progress)
@@ -82,7 +83,7 @@ def _update_index(args, library) -> None:
 def cmd_add(args) -> int:
     import time
 
-    library = _library(args)
+    library = open_library(args)
     started = time.perf_counter()
     results = library.add(args.paths)
     failed = 0
@@ -98,7 +99,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    library = _library(args, progress=False)
+    library = open_library(args, progress=False)
     docs = list(library.documents.values())
     if args.json:
         print(json.dumps([document_summary(d) for d in docs], ensure_ascii=False, indent=1))
@@ -115,7 +116,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    library = _library(args, progress=False)
+    library = open_library(args, progress=False)
     doc = library.resolve(args.doc)
     if args.json:
         out = document_summary(doc) | {"meta": doc.meta.to_dict(), "units": [unit_record(u) for u in doc.units]}
@@ -135,7 +136,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    library = _library(args)
+    library = open_library(args)
     doc = library.remove(args.doc)
     print(f"已移除：{doc.doc}《{doc.title}》，文库现有 {len(library.documents)} 份文档")
     if not args.no_index:
@@ -144,7 +145,7 @@ def cmd_remove(args) -> int:
 
 
 def cmd_corpus(args) -> int:
-    library = _library(args, progress=False)
+    library = open_library(args, progress=False)
     docs = list(library.documents.values())
     if args.json:
         out = [document_summary(d) | {"meta": d.meta.to_dict(), "units": [unit_record(u) for u in d.units]} for d in docs]

@@ -9,7 +9,7 @@ folded text (textutil.fold), and every value is cut from the written text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from assistant.ingest.agencies import split_agencies, split_top_level
 from assistant.ingest.dates import looks_like_deadline
@@ -145,9 +145,3 @@ def field_line(written: str, folded: str) -> Duty | None:
         return None
     lead_in = len(folded) - len(folded.lstrip())
     return _field_duty(match.group("key"), written[lead_in + match.start("value"):])
-
-
-def with_deadline(duty: Duty | None, deadline: str) -> Duty | None:
-    if not deadline:
-        return duty
-    return replace(duty or Duty(), deadline=deadline)
