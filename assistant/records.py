@@ -197,6 +197,8 @@ class Answer:
     hit_details: list[dict] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)  # the full rows of a list answer (for downloads)
     notes: list[str] = field(default_factory=list)  # how the question was understood (scope, resolutions)
+    draft: object = field(default=None, repr=False)  # the answering.Draft it was rendered from
+    query: object = field(default=None, repr=False)  # the understanding.Query it answered
 
     def to_dict(self) -> dict:
         hits = self.hit_details or [

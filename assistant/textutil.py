@@ -6,9 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+from assistant.language.numerals import to_cn, to_int
+
 CN_NUMERAL = "零〇一二三四五六七八九十百千两"
 
 # Spaces that PDF extraction put between CJK text and digits ("7 个事项 1 个工作日").
@@ -22,46 +21,13 @@ def squeeze_spaces(text: str) -> str:
 
 
 def cn_to_int(text: str) -> int:
-    """Chinese numerals ("十四" = 14, "四十一" = 41, "一百九十九" = 199, "一〇五" = 105, "一亿" = 10⁸) or digits."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    for big, value in sorted(_CN_BIG.items(), key=lambda kv: -kv[1]):
-        if big in text:
-            head, _, tail = text.partition(big)
-            return (cn_to_int(head) if head else 1) * value + (cn_to_int(tail) if tail else 0)
-    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
-        raise ValueError(f"不是中文数字: {text!r}")
-    if not any(ch in _CN_UNITS for ch in text):
-        # Digit by digit: 一〇五 = 105 (years and some tables write numbers this way).
-        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        else:
-            total += (current or 1) * _CN_UNITS[ch]
-            current = 0
-    return total + current
+    """Chinese numerals ("十四" = 14, "一百九十九" = 199, "一〇五" = 105, "一千二百六十" = 1260) or digits."""
+    return to_int(text)
 
 
 def int_to_cn(value: int) -> str:
-    """14 → 十四, 41 → 四十一, 10 → 十, 105 → 一百零五; for labels like 措施（十四）, 第一百零五条."""
-    digits = "零一二三四五六七八九"
-    if value < 10:
-        return digits[value]
-    if value < 20:
-        return "十" + (digits[value - 10] if value > 10 else "")
-    if value < 100:
-        tens, ones = divmod(value, 10)
-        return digits[tens] + "十" + (digits[ones] if ones else "")
-    hundreds, rest = divmod(value, 100)
-    if rest == 0:
-        return digits[hundreds] + "百"
-    if rest < 10:
-        return digits[hundreds] + "百零" + digits[rest]
-    tail = int_to_cn(rest)
-    return digits[hundreds] + "百" + ("一" + tail if rest < 20 else tail)
+    """14 → 十四, 41 → 四十一, 105 → 一百零五; for labels like 措施（十四）, 第一百零五条."""
+    return to_cn(value)
 
 
 @lru_cache(maxsize=1)

@@ -1,35 +1,44 @@
 """Inline citation markers ([任务70], [措施（三十二）], [第二十条], [广东条例·第二十条]) and the citation list.
 
 A marker names the unit as the document does; when one answer cites units of several documents, every
-marker also names its document. The citation list is read back from the answer: it holds exactly the
-units whose markers the answer shows, in the order it shows them.
+marker also names its document. Answerers write marker tokens (draft.marker_token); `resolve_markers`
+turns them into what a reader sees, and the citation list holds exactly the units whose markers the answer
+shows, in the order it shows them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from assistant.answering.draft import MARKER, Key, marker_token
 from assistant.records import Citation, Document, Unit
-
-Key = tuple[str, str]  # (doc, ref)
 
 
 class Marks:
-    """Markers for one answer."""
+    """Markers for one answer: tokens that the renderer resolves once it knows which documents are cited."""
 
-    def __init__(self, docs: Mapping[str, Document], qualify: bool = False):
+    def __init__(self, docs: Mapping[str, Document]):
         self.docs = docs
-        self.qualify = qualify
 
     def label(self, doc: str, ref: str) -> str:
         unit = self.docs[doc].unit(ref) if doc in self.docs else None
         return unit.label if unit else ref
 
     def marker(self, doc: str, ref: str) -> str:
-        label = self.label(doc, ref)
-        if self.qualify and doc in self.docs:
-            return f"[{self.docs[doc].short_name or self.docs[doc].title}·{label}]"
-        return f"[{label}]"
+        return marker_token(doc, ref)
+
+
+def shown_marker(docs: Mapping[str, Document], doc: str, ref: str, qualify: bool) -> str:
+    """[第二十条], or [广东条例·第二十条] when the answer cites several documents."""
+    unit = docs[doc].unit(ref) if doc in docs else None
+    label = unit.label if unit else ref
+    if qualify and doc in docs:
+        return f"[{docs[doc].short_name or docs[doc].title}·{label}]"
+    return f"[{label}]"
+
+
+def resolve_markers(text: str, docs: Mapping[str, Document], qualify: bool) -> str:
+    return MARKER.sub(lambda m: shown_marker(docs, m.group(1), m.group(2), qualify), text)
 
 
 def unit_title(doc: Document, unit: Unit) -> str:
@@ -42,19 +51,14 @@ def unit_title(doc: Document, unit: Unit) -> str:
     return f"{unit.label}{unit.title}"
 
 
-def collect_citations(markdown: str, quotes: Mapping[Key, str], docs: Mapping[str, Document],
-                      marks: Marks) -> list[Citation]:
-    found = []
-    for key, quote in quotes.items():
-        doc_id, ref = key
-        at = markdown.find(marks.marker(doc_id, ref))
-        if at < 0 or doc_id not in docs:
-            continue
-        doc = docs[doc_id]
-        unit = doc.unit(ref)
+def collect_citations(cited: list[Key], quotes: Mapping[Key, str], docs: Mapping[str, Document]) -> list[Citation]:
+    """One citation per cited unit, in the order the answer shows them, with the words it quotes."""
+    out = []
+    for doc_id, ref in cited:
+        doc = docs.get(doc_id)
+        unit = doc.unit(ref) if doc else None
         if unit is None:
             continue
-        found.append((at, Citation(doc=doc_id, doc_title=doc.title, ref=ref, label=unit.label,
-                                   quote=quote or unit.text, title=unit_title(doc, unit))))
-    found.sort(key=lambda x: x[0])
-    return [c for _, c in found]
+        out.append(Citation(doc=doc_id, doc_title=doc.title, ref=ref, label=unit.label,
+                            quote=quotes.get((doc_id, ref)) or unit.text, title=unit_title(doc, unit)))
+    return out

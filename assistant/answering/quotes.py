@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from assistant.language.numerals import with_arabic_values
+
 _SENTENCE = re.compile(r"(?<=[。；;！？!?\n])")
 _CLAUSE = re.compile(r"(?<=[，,])")
 # Characters too common to show a match (有/无 stay: 有外线 vs 无外线 is the whole question).
@@ -54,7 +56,8 @@ def asked_value(question: str) -> str | None:
 
 
 def gives_value(text: str, kind: str | None) -> bool:
-    return kind is None or bool(_GIVES[kind].search(text))
+    """Does the text state the kind of value (in digits or in Chinese numerals: 十五个工作日, 百分之三十)?"""
+    return kind is None or bool(_GIVES[kind].search(with_arabic_values(text)))
 
 
 def sentences(text: str) -> list[str]:
@@ -147,7 +150,29 @@ def best_quote(question: str, text: str, kind: str | None = None) -> str:
     fitting = [c for c in options if gives_value(c, kind)]
     pool = fitting or options
     best = max(pool, key=lambda c: (score_passage(question, c), -len(c)))
+    if kind is None or not gives_value(best, kind):
+        best = _extended(question, text, best)
     return best.strip().rstrip("，,")
+
+
+def _extended(question: str, text: str, quote: str, limit: int = 240) -> str:
+    """The quote run on to the end of the next sentence while that sentence says more of what the question
+    asks (the article's 全市通用 or 公示期 is often the sentence after the one that names the subject)."""
+    start = text.find(quote)
+    if start < 0:
+        return quote
+    wanted = {b for b in _bigrams(question) - _bigrams(quote) if not b.isdigit()}
+    end = start + len(quote)
+    for _ in range(2):
+        rest = text[end:]
+        nxt = next((m.end() for m in _SENTENCE.finditer(rest) if m.end() > 0 and rest[: m.end()].strip()), len(rest))
+        piece = rest[:nxt]
+        gain = wanted & _bigrams(piece)
+        if len(gain) < 2 or end + nxt - start > limit:
+            break
+        end += nxt
+        wanted -= gain
+    return text[start:end]
 
 
 def shorten(text: str, limit: int = 40) -> str:

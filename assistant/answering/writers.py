@@ -24,19 +24,30 @@ def not_covered(docs: list[Document]) -> str:
     return "文库中的文件未涉及该问题"
 
 
+_KIND_NAMES = {"regulation": "条例和法规", "plan": "方案、意见和要点", "notice": "通知", "table": "任务表和清单"}
+
+
 def coverage(docs: list[Document]) -> str:
-    """What the library covers, for an abstention: its documents, not a fixed place and year."""
+    """What the library holds, for a refusal: by kind, with a few places, never a wall of titles."""
     if not docs:
         return "文库中还没有文件。"
+
     def one(d: Document) -> str:
         facts = "，".join(x for x in (d.meta.issuer, f"{d.meta.year}年" if d.meta.year else "") if x)
         return f"《{d.title}》" + (f"（{facts}）" if facts else "")
     if len(docs) == 1:
         return f"文库只收录了{one(docs[0])}一份文件。"
-    shown = "、".join(one(d) for d in docs[:12])
-    if len(docs) > 12:
-        return f"文库收录了{shown}等 {len(docs)} 份文件（问“文库里有哪些文件”可看全部）。"
-    return f"文库收录了{shown}共 {len(docs)} 份文件。"
+    if len(docs) <= 3:
+        return f"文库收录了{'、'.join(one(d) for d in docs)}共 {len(docs)} 份文件。"
+    groups: dict[str, list[Document]] = {}
+    for d in docs:
+        groups.setdefault(d.meta.kind, []).append(d)
+    parts = []
+    for kind, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        places = list(dict.fromkeys(d.meta.place for d in members if d.meta.place))
+        where = "、".join(places[:5]) + ("等" if len(places) > 5 else "")
+        parts.append(f"{_KIND_NAMES.get(kind, '其他文件')} {len(members)} 份" + (f"（{where}）" if where else ""))
+    return f"文库收录 {len(docs)} 份文件：{'；'.join(parts)}。问“文库里有哪些文件”可看全部。"
 
 
 def _day(d: date) -> str:
@@ -315,7 +326,8 @@ def write_per_document(question: str, answers: list[tuple[Document, Unit]], kind
 
 def write_abstain(reason: str, docs: list[Document], question: str, nearest: list[tuple[Document, Unit]],
                   marks: Marks) -> Written:
-    text = f"{not_covered(docs)}：{reason}{coverage(docs)}"
+    said = reason.rstrip("，,。") if reason else not_covered(docs)
+    text = f"{said}。{coverage(docs)}"
     quotes: dict[Key, str] = {}
     if nearest:
         doc, unit = nearest[0]

@@ -26,6 +26,15 @@ _KIND_WORDS = (
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年(?!\s*\d{1,2}\s*月)|版|(?=的?(?:方案|条例|要点|意见|措施|计划)))")
 _COMPARISON = re.compile(r"(比|较|相比|对比|高于|低于|超过|同期|基础上|水平)\s*$")
 _OWN_DOC = re.compile(r"自己的|本地的|本市的|当地的|出台|制定|发布|印发|有没有.{0,6}(文件|条例|方案|政策)")
+_VERSIONS = re.compile(r"版本|两版|新旧|修订前|修订后|旧版|新版|(版|年).{0,8}(相比|比较|对比)")
+
+
+def _version_key(doc: Document) -> str:
+    """Versions of one document share their title (years and 修订 notes in brackets aside) and issuer."""
+    title = re.sub(r"[(（][^()（）]*[)）]", "", doc.title)
+    return strip_all_space(fold(title)) + "|" + doc.meta.issuer
+
+
 _NATIONAL = re.compile(r"国务院|全国性|全国的|国家层面|国家的|中央的|国家级")
 
 
@@ -36,6 +45,8 @@ class Scope:
     reason: str | None = None  # why nothing in the library covers it (Chinese, ends with "，")
     note: str = ""  # what the answer should say about the scope (e.g. a province's plan used for a city)
     mentions: tuple[str, ...] = field(default=())  # the words that named the documents
+    missing: tuple[str, ...] = ()  # named beside others but not in the library ("河南的条例"), for comparisons
+    other_versions: tuple[str, ...] = ()  # ids of older versions left out (the newest answers)
 
 
 def _place_of_doc(doc: Document) -> Place | None:
@@ -82,6 +93,24 @@ def _within(doc: Document, place: Place) -> bool:
     return own.level == "province" and place.province == own.name and place.name != own.name
 
 
+_TITLE_STOP = re.compile(r"[的之和与及、,，。?？!！\s]|(?:19|20)\d{2}年?版?|年版|版|[这那该本此各几两三]|文库|库里|里面|里|中")
+
+
+def _title_words(text: str, kind_word: str) -> str:
+    """The words a question puts right before a kind word as the document's name (山东的**优化营商环境**条例):
+    what a document's title must contain for the question to name it. Places are left out."""
+    at = text.find(kind_word)
+    if at <= 0:
+        return ""
+    head = text[max(0, at - 14): at]
+    head = _TITLE_STOP.split(head)[-1]
+    for start, end, _ in sorted(gazetteer().find(head), key=lambda x: -x[1]):
+        head = head[end:]
+        break
+    head = re.sub(r"^(省|市|区|县|自治区)", "", head)
+    return head if len(head) >= 4 else ""
+
+
 def _kind_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     found, taken = [], text
     for word, endings in _KIND_WORDS:
@@ -91,7 +120,7 @@ def _kind_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
-def _question_places(text: str, skip_spans: list[tuple[int, int]]) -> list[Place]:
+def _question_places(text: str, skip_spans: list[tuple[int, int]]) -> list[tuple[int, int, Place]]:
     places = []
     for start, end, place in gazetteer().find(text):
         if any(s <= start and end <= e for s, e in skip_spans):
@@ -99,8 +128,18 @@ def _question_places(text: str, skip_spans: list[tuple[int, int]]) -> list[Place
         if place.level == "national":
             if not _NATIONAL.search(text[max(0, start - 1): end + 3]):
                 continue  # "全国前列", "国家有关规定" name no document
-        places.append(place)
+        places.append((start, end, place))
     return places
+
+
+def _names_document(text: str, end: int, kinds: list[tuple[str, tuple[str, ...]]]) -> bool:
+    """A place written as part of a document's name: 四川省优化营商环境条例, 山东的条例, 上海2020年版的条例."""
+    rest = text[end:]
+    for word, _ in kinds:
+        at = rest.find(word)
+        if at >= 0 and not re.search(r"[,，。?？!！、和与及对在里中关于]", rest[:at]) and at <= 16:
+            return True
+    return False
 
 
 def _years(text: str, deadline_text: str) -> list[int]:
@@ -137,48 +176,93 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
     mentions: list[str] = []
     note = ""
     folded = fold(text)
-    # A short name (广东条例) or a whole title names documents directly.
+    kinds = _kind_words(folded)
+    kind_word = kinds[0][0] if kinds else ""
+    places = _question_places(folded, agency_spans or [])
+    # A short name (广东条例) or a whole title names documents directly — unless the question puts another
+    # place in front of it (山东的优化营商环境条例 is not the national 优化营商环境条例).
     direct = [d for d in docs if (d.short_name and len(d.short_name) >= 3 and d.short_name in folded)
               or strip_all_space(fold(d.title)) in strip_all_space(folded)]
+    direct = [d for d in direct if not places or any(_matches_place(d, p) for _, _, p in places)]
     if direct:
         candidates = direct
         mentions += [d.short_name if d.short_name in folded else d.title for d in direct]
-    kinds = _kind_words(folded)
-    kind_word = kinds[0][0] if kinds else ""
-    for place in _question_places(folded, agency_spans or []):
+    # Several places name several documents (北京和广东的条例, 上海、重庆、河南三地): the union of theirs; a place
+    # without a document is a reason to refuse when it is the only one, and is named as missing otherwise.
+    by_place: list[Document] = []
+    missing: list[str] = []
+    for start, end, place in places:
         matched = [d for d in candidates if _matches_place(d, place)]
         if matched:
-            candidates = matched
+            by_place += [d for d in matched if d not in by_place]
             mentions += [place.name, place.short]
             continue
-        if any(place.short in _doc_text(d) or place.name in _doc_text(d) for d in docs):
+        names_doc = _names_document(folded, end, kinds)
+        if not names_doc and any(place.short in _doc_text(d) or place.name in _doc_text(d) for d in docs):
             continue  # a place the documents themselves talk about (港澳, 百色): content, not scope
         wider = [d for d in candidates if _within(d, place)]
         name = "全国性" if place.level == "national" else f"“{place.short}”"
-        if wider and not kinds and not _OWN_DOC.search(folded):
-            candidates = wider
+        if wider and not kinds and not _OWN_DOC.search(folded) and len(places) == 1:
+            by_place = wider
             titles = "、".join(f"《{d.title}》" for d in wider)
             note = f"文库中没有{name}的专门文件；以下依据适用于{place.short}的{titles}回答。"
             continue
-        return Scope(all_ids, True, reason=f"文库中没有{name}的{kind_word or '文件'}，")
-    for year in _years(folded, deadline_text):
-        matched = [d for d in candidates if d.meta.year == year]
-        if matched:
-            candidates = matched
+        missing.append(f"{name}的{(_title_words(folded, kind_word) + kind_word) if kind_word else '文件'}")
+    if missing and not by_place:
+        return Scope(all_ids, True, reason=f"文库中没有{missing[0]}，")
+    if by_place:
+        candidates = [d for d in candidates if d in by_place]
+    years = _years(folded, deadline_text)
+    by_year = [d for d in candidates if d.meta.year in years]
+    for year in years:
+        if not any(d.meta.year == year for d in candidates):
+            if kinds or not any(year in _years_of(d) for d in candidates):
+                # With a kind word the year names a document (2021年的行动方案), not a deadline inside one.
+                if len(years) == 1 or not by_year:
+                    return Scope(all_ids, True, reason=f"文库中没有{''.join(m for m in mentions[:1])}{year}年的{kind_word or '文件'}，")
+                missing.append(f"{year}年的{kind_word or '文件'}")
+        else:
             mentions.append(f"{year}年")
-        elif kinds or not any(year in _years_of(d) for d in candidates):
-            # With a kind word the year names a document (2021年的行动方案), not a deadline inside one.
-            return Scope(all_ids, True, reason=f"文库中没有{year}年的{kind_word or '文件'}，")
+    if by_year:
+        candidates = by_year
     for word, endings in kinds:
         matched = [d for d in candidates if re.sub(r"[(（][^()（）]*[)）]$", "", d.title).endswith(endings)]
+        named_title = _title_words(folded, word)
+        if matched and named_title:
+            titled = [d for d in matched if named_title in strip_all_space(fold(d.title))]
+            if not titled:
+                where = "".join(mentions[:1])
+                held = "、".join(f"《{d.title}》" for d in matched[:3])
+                return Scope(all_ids, True, reason=f"文库中没有{where}{'的' if where else ''}{named_title}{word}"
+                                                  f"（{'这里' if not where else where}有的是{held}），")
+            matched = titled
         if matched:
             candidates = matched
             mentions.append(word)
         else:
-            where = "".join(mentions)
-            return Scope(all_ids, True, reason=f"文库中没有{where}{word}，")
+            where = "".join(mentions[:1])
+            return Scope(all_ids, True, reason=f"文库中没有{where}的{word}，" if where else f"文库中没有{word}，")
+    # Two versions of one document (北京市优化营商环境条例 2020 and 2024): the newest answers unless a year
+    # names one, or the question compares versions.
+    older: list[str] = []
+    if not years:
+        newest: dict[str, Document] = {}
+        for d in candidates:
+            key = _version_key(d)
+            if key not in newest or (d.meta.year or 0) > (newest[key].meta.year or 0):
+                newest[key] = d
+        kept = [d for d in candidates if newest[_version_key(d)] is d]
+        if len(kept) < len(candidates) and not _VERSIONS.search(folded):
+            older = [d.doc for d in candidates if d not in kept]
+            for d in kept:
+                others = [o for o in candidates if o.doc in older and _version_key(o) == _version_key(d)]
+                if others and (direct or by_place or kinds):
+                    years_text = "、".join(f"{o.meta.year}年版" for o in others if o.meta.year)
+                    note = f"按最新的{d.meta.year}年版《{d.title}》回答；文库中另有{years_text}。"
+            candidates = kept
     named = len(candidates) < len(docs) or bool(mentions)
-    return Scope(tuple(d.doc for d in candidates), named, note=note, mentions=tuple(mentions))
+    return Scope(tuple(d.doc for d in candidates), named, note=note, mentions=tuple(dict.fromkeys(mentions)),
+                 missing=tuple(missing), other_versions=tuple(older))
 
 
 def without_mentions(text: str, scope: Scope) -> str:

@@ -1,0 +1,88 @@
+"""Comparisons across documents: "北京和广东的条例对开办企业时限分别怎么规定", "这几部条例里，哪些规定了区域评估
+费用由谁承担", "2024年版和2020年版相比…有什么变化". Each document is searched on its own; the answer shows
+them side by side (document | unit | what it says), each cited, and names the documents that say nothing on
+the point."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering import writers as write
+from assistant.answering.answerers.base import Answerer
+from assistant.answering.answerers.lookup import EVIDENCE_FLOOR
+from assistant.answering.draft import Draft, Intent
+from assistant.answering.quotes import answers_with_value, asked_value, shorten
+from assistant.records import Document, Unit
+from assistant.understanding.query import Query
+from assistant.language.cues import cue
+
+# At most this many documents are searched one by one (a library of hundreds is compared by kind or place).
+MAX_DOCUMENTS = 30
+
+
+def asks_comparison(query: Query, docs: list[Document]) -> bool:
+    """A question about several documents at once: named together (北京和广东的条例, 三地), or asking which of
+    them say something (哪些条例规定了…, 各地…分别)."""
+    if len(docs) < 2 or query.parsed.has_conditions and query.parsed.wants_list:
+        return False
+    text = query.text
+    named_several = query.scope.named and len(query.scope.mentions) >= 2 and len(docs) >= 2
+    if named_several and (cue("compare").search(text) or cue("which_documents").search(text)
+                          or asked_value(text)):
+        return True
+    return bool(cue("which_documents").search(text) or (cue("compare").search(text) and query.scope.named))
+
+
+class Comparison(Answerer):
+    def run(self, query: Query) -> Draft | None:
+        docs = self.scoped_docs(query)
+        if not asks_comparison(query, docs):
+            return None
+        docs = docs[:MAX_DOCUMENTS]
+        kind = asked_value(query.text)
+        found: list[tuple[Document, Unit | None]] = [(doc, self._best_unit(query, doc, kind)) for doc in docs]
+        said = [(d, u) for d, u in found if u is not None]
+        silent = [d for d, u in found if u is None]
+        missing = list(query.scope.missing)
+        if not said:
+            reason = "所比较的文件都没有对此作出规定，"
+            draft = self.ctx.refuse(reason, query)
+            return draft
+        marks = self.ctx.marks
+        text = query.expanded
+        lines = [f"**{len(said)} 份文件对此有规定**" + (f"，{len(silent)} 份没有" if silent else "") + "，逐份列出如下：", "",
+                 "| 文件 | 条款 | 规定 |", "|---|---|---|"]
+        quotes = {}
+        for doc, unit in said:
+            quote = write.quote_from(doc, unit, text, kind)
+            cell = shorten(quote, 160).replace("|", "｜").replace("\n", " ")
+            lines.append(f"| 《{doc.title}》{_version(doc, docs)} | {marks.marker(doc.doc, unit.ref)} | “{cell}” |")
+            quotes[(doc.doc, unit.ref)] = quote
+        if silent:
+            lines += ["", "未作规定（检索全文后没有找到相关条款）：" + "、".join(f"《{d.title}》{_version(d, docs)}" for d in silent) + "。"]
+        if missing:
+            lines += ["", "文库中没有" + "、".join(missing) + "，无法比较。"]
+        return Draft(Intent.COMPARE, "\n".join(lines), quotes, conclusion=f"{len(said)} 份文件有规定",
+                     compared=[(d.doc, (d.doc, u.ref) if u else None) for d, u in found])
+
+    def _best_unit(self, query: Query, doc: Document, kind: str | None) -> Unit | None:
+        """The unit of this document that says most of what the question asks (and gives the asked value)."""
+        hits = self.ctx.search(query, docs=(doc.doc,), fill=False)
+        evidence = self.ctx.evidence
+        text = self.ctx.narrowed(query)
+        terms = evidence.terms(text)
+        candidates = [(u, evidence.support(terms, (d.doc, u.ref)), evidence.coverage(terms, (d.doc, u.ref)))
+                      for d, u, _ in self.ctx.units(hits[:6]) if d.doc == doc.doc and u.kind not in ("meta",)]
+        candidates = [c for c in candidates if c[2] >= EVIDENCE_FLOOR]
+        candidates.sort(key=lambda c: -round(c[1], 2))
+        expanded = query.expanded
+        for unit, _, _ in candidates[:4]:
+            if kind is None or answers_with_value(expanded, write.unit_text(doc, unit)[0], kind):
+                return unit
+        return None
+
+
+def _version(doc: Document, docs: list[Document]) -> str:
+    """（2020年版） when another document of the comparison has the same title."""
+    same = [d for d in docs if d.title == doc.title]
+    return f"（{doc.meta.year}年版）" if len(same) > 1 and doc.meta.year else ""

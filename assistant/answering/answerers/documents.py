@@ -1,0 +1,60 @@
+"""Questions about documents themselves, from the document model: what the library holds, counts, the
+first or last measure, the overall goal, 文号 and dates, the outline."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering import document_answers as about
+from assistant.answering import writers as write
+from assistant.answering.answerers.base import Answerer
+from assistant.answering.draft import Draft, Intent
+from assistant.understanding.query import Query
+
+
+class DocumentQuestion(Answerer):
+    def run(self, query: Query) -> Draft | None:
+        text, parsed, scope = query.text, query.parsed, query.scope
+        marks = self.ctx.marks
+        everything = list(self.ctx.docs.values())
+        if about.asks_library(text) and not parsed.has_conditions:
+            return Draft(Intent.LIBRARY, *about.write_library(everything, marks))
+        if parsed.has_conditions:
+            return None
+        single = len(self.ctx.docs) == 1
+        targets = self.scoped_docs(query) if (scope.named or single) else everything
+        end = about.asks_last(text)
+        if end:
+            side, kind = end.split(":")
+            found = [(d, units[-1] if side == "last" else units[0]) for d in targets if (units := d.of_kind(kind))]
+            if found:
+                parts, quotes = [], {}
+                for doc, unit in found[:5]:
+                    body, q = write.write_unit(doc, unit, marks)
+                    parts.append(f"**《{doc.title}》**\n\n{body}" if len(found) > 1 else body)
+                    quotes.update(q)
+                return Draft(Intent.of_unit(kind), "\n\n".join(parts), quotes)
+        if about.asks_goal(text) and (scope.named or len(targets) <= 3):
+            parts, quotes = [], {}
+            for doc in targets[:3]:
+                written = about.write_goal(doc, marks)
+                if written:
+                    parts.append(written[0])
+                    quotes.update(written[1])
+            if parts:
+                return Draft(Intent.DOCUMENT, "\n\n".join(parts), quotes)
+        if about.asks_meta(text):
+            return Draft(Intent.META, *about.write_meta_all(targets[:5], marks))
+        kind = about.counted_kind(text) if parsed.wants_count or re.search(r"多少|几", text) else None
+        if kind:
+            written = about.write_count(targets, kind, marks)
+            if written:
+                return Draft(Intent.DOCUMENT, *written)
+        if about.asks_outline(text) and (scope.named or single or len(targets) == 1):
+            parts, quotes = [], {}
+            for doc in targets[:3]:
+                body, q = about.write_outline(doc, marks)
+                parts.append(body)
+                quotes.update(q)
+            return Draft(Intent.OUTLINE, "\n\n".join(parts), quotes)
+        return None
