@@ -25,14 +25,13 @@ def main() -> int:
 
     from assistant.answering.service import Assistant
     from assistant.config import load_settings
-    from assistant.understanding.normalize import clean_question
 
     assistant = Assistant(load_settings(), progress=False)
     dev = [g for g in (json.loads(line) for line in Path(args.gold).read_text("utf-8").splitlines() if line.strip())
            if g.get("split") == "dev" and not g.get("history")]
     rows = []
     for item in dev:
-        text, _ = assistant._spell(clean_question(item["question"]).text)
+        text = assistant.understand(item["question"]).text
         answer = assistant.ask(item["question"])
         if answer.intent not in ("lookup", "abstain"):
             continue  # answered from the database or the document model: no evidence floor involved

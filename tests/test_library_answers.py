@@ -132,7 +132,9 @@ def test_sets_group_rows_by_document(bot):
 def test_not_covered_names_what_the_library_covers(bot):
     answer = bot.ask("上海的条例对开办企业有什么规定？")
     assert answer.abstained and "上海" in answer.answer
-    assert "北京市优化营商环境条例" in answer.answer and "2022年广西优化营商环境行动方案" in answer.answer
+    # Short: the kinds of document held and their places, not a wall of titles.
+    assert "北京市" in answer.answer and "广西壮族自治区" in answer.answer and "条例" in answer.answer
+    assert "文库里有哪些文件" in answer.answer and len(answer.answer) < 300
     year = bot.ask("2021年的行动方案有哪些任务？")
     assert year.abstained and "2021" in year.answer
 

@@ -188,11 +188,23 @@ def _count_phrase(doc: Document) -> str:
     return "共 " + describe_counts(doc)
 
 
-def write_meta_all(docs: list[Document], marks: Marks) -> Written:
+_IN_FORCE_ASKED = re.compile(r"施行|实施|生效|执行")
+_IN_FORCE = re.compile(r"自[^。；]{4,24}(起施行|起实施|起生效|起执行|施行)")
+
+
+def write_meta_all(docs: list[Document], marks: Marks, question: str = "") -> Written:
+    """Each document's 文号 and dates; asked when it takes effect, the article that says so is quoted too."""
     parts, quotes = [], {}
     for doc in docs:
         text, q = write_meta(doc, marks)
-        parts.append(text)
         quotes.update(q)
+        if _IN_FORCE_ASKED.search(question):
+            unit = next((u for u in reversed(doc.units) if u.kind in ("article", "item", "point", "text")
+                         and _IN_FORCE.search(u.text)), None)
+            if unit is not None:
+                sentence = next(s for s in re.split(r"(?<=[。；])", unit.text) if _IN_FORCE.search(s))
+                text += f"\n\n{unit.label}：“{sentence.strip()}”{marks.marker(doc.doc, unit.ref)}"
+                quotes[(doc.doc, unit.ref)] = sentence.strip()
+        parts.append(text)
     return "\n\n".join(parts), quotes
 

@@ -30,6 +30,7 @@ _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十两]{1,3}|\d{1,3})
 _DETAIL = re.compile(r"详细|具体|展开|说说|讲讲|说一下|讲一下|是什么|什么内容|内容|原文")
 _REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
                         r"|刚才(那|这)?(个|项|条)")
+_BARE_COUNT = re.compile(r"^(一共|总共|共|总计|合计)?(有)?(多少|几)(个|项|条|件)?(任务)?$")
 _PRONOUN = re.compile(r"它们|它|他们|这个单位|这个部门|该单位|该部门|又")
 _ASKS = (
     ("deadline", re.compile(r"什么时候|何时|哪天|截止|期限|时限|多久完成|完成时间")),
@@ -169,10 +170,14 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     if bare or (_REFERENCE.search(text) and len(core) <= 20 and not agencies):
         asks = bare or next((name for name, pattern in _ASKS if pattern.search(text)), "detail")
         return FollowUp(previous, question, True, refers_back=True, asks=asks, previous=previous)
-    subset = _SUBSET.match(text)
+    unled = _LEAD_IN.sub("", text)
+    subset = _SUBSET.match(unled)
     if subset:
-        addition = _core(text[subset.end():])
+        addition = _core(unled[subset.end():])
         return FollowUp(f"{_TAIL.sub('', previous)}，{addition}", question, True, previous=previous)
+    if _BARE_COUNT.match(core) and not agencies:
+        # "一共几项？" after a list: how many of *those*.
+        return FollowUp(f"{_TAIL.sub('', previous)}，一共多少项？", question, True, previous=previous)
     if not _is_elliptical(text):
         return FollowUp(question, question, previous=previous)
     if agencies:

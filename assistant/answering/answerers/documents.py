@@ -44,7 +44,7 @@ class DocumentQuestion(Answerer):
             if parts:
                 return Draft(Intent.DOCUMENT, "\n\n".join(parts), quotes)
         if about.asks_meta(text):
-            return Draft(Intent.META, *about.write_meta_all(targets[:5], marks))
+            return Draft(Intent.META, *about.write_meta_all(targets[:5], marks, text))
         kind = about.counted_kind(text) if parsed.wants_count or re.search(r"多少|几", text) else None
         if kind:
             written = about.write_count(targets, kind, marks)

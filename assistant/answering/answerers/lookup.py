@@ -9,6 +9,7 @@ from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
 from assistant.answering.quotes import answers_with_value, asked_value
+from assistant.answering.ranking import Candidate, ranked
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.query import Query
 
@@ -36,27 +37,19 @@ class Lookup(Answerer):
             return self.ctx.refuse("", query, hits=hits)
         in_scope = set(query.docs)
         scoped_hits = [h for h in hits if h.doc in in_scope] or hits
-        evidence = self.ctx.evidence
-        # Evidence: the retrieved units ranked by how much of what the question is about they say; when
-        # the best says too little, nothing in the library is about it.
-        terms = evidence.terms(query.text)
-        candidates = self.ctx.units(scoped_hits[:8])
-        coverage = {(d.doc, u.ref): evidence.coverage(terms, (d.doc, u.ref)) for d, u, _ in candidates}
-        support = {(d.doc, u.ref): evidence.support(terms, (d.doc, u.ref)) for d, u, _ in candidates}
-        # Ranked by what they say of the question's words; equal ones keep the retrieval order.
-        candidates.sort(key=lambda x: -round(support[(x[0].doc, x[1].ref)], 2))
-        best = max(coverage.values(), default=0.0)
-        if best < EVIDENCE_FLOOR:
-            near = [candidates[0][:2]] if candidates and best >= NEAR_FLOOR else []
-            return self.ctx.refuse("", query, near, hits=hits)
         kind = asked_value(query.text)
+        candidates = self.candidates(query, scoped_hits[:8], kind)
+        best = max((c.coverage for c in candidates), default=0.0)
+        if best < EVIDENCE_FLOOR:
+            near = [(candidates[0].doc, candidates[0].unit)] if candidates and best >= NEAR_FLOOR else []
+            return self.ctx.refuse("", query, near, hits=hits)
         text = query.expanded  # matched against units in the documents' words too (通天然气 → 供气)
         asks_deadline = bool(_WHEN_DONE.search(text))
-        units = candidates[:5]
+        units = [(c.doc, c.unit, c.hit) for c in candidates[:5]]
         primary = self._answering_unit(text, units, kind, asks_deadline)
         if primary is None:
             reason = _MISSING_VALUE.get(kind, "文件没有给出这一期限，" if asks_deadline else "文件没有给出这一数值，")
-            return self.ctx.refuse(reason, query, [candidates[0][:2]], hits=hits)
+            return self.ctx.refuse(reason, query, [(candidates[0].doc, candidates[0].unit)], hits=hits)
         docs = self.scoped_docs(query)
         marks = self.ctx.marks
         if len(docs) > 1 and kind:
@@ -69,6 +62,18 @@ class Lookup(Answerer):
         body, quotes = write.write_lookup(text, primary, related, kind, marks, asks_deadline=asks_deadline,
                                           multi=len(self.ctx.docs) > 1)
         return Draft(Intent.LOOKUP, body, quotes, hits=hits)
+
+    def candidates(self, query: Query, hits: list[Hit], kind: str | None) -> list[Candidate]:
+        """The retrieved units with what they say of the question, best first (answering/ranking.py)."""
+        evidence = self.ctx.evidence
+        terms = evidence.terms(query.text)
+        out = []
+        for rank, (doc, unit, hit) in enumerate(self.ctx.units(hits), start=1):
+            key = (doc.doc, unit.ref)
+            value = kind is None or answers_with_value(query.expanded, write.unit_text(doc, unit)[0], kind)
+            out.append(Candidate(doc, unit, hit, rank, evidence.support(terms, key), evidence.coverage(terms, key),
+                                 value))
+        return ranked(out)
 
     def _answering_unit(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str | None,
                         asks_deadline: bool) -> tuple[Document, Unit] | None:
