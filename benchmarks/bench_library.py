@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data" / "library"
+REGULATIONS = ["national-2019-regulation.md", "guangdong-2022-regulation.md", "beijing-2024-regulation.md",
+               "jinan-2022-regulation.md"]
 SEED = ROOT / "corpus" / "guangxi-2022-business-environment-action-plan.txt"
 
 # (source file, new file name, [(old, new) replacements]) — variants for scale.
@@ -62,7 +64,7 @@ def rss_mb() -> float:
 
 def make_sources(folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
-    files = [SEED] + sorted(p for p in DATA.glob("*.md") if p.name != "README.md") + sorted((DATA / "excerpts").glob("*.txt"))
+    files = [SEED] + [DATA / n for n in REGULATIONS] + sorted((DATA / "excerpts").glob("*.txt"))
     for source, name, replacements in VARIANTS:
         text = source.read_text("utf-8")
         for old, new in replacements:

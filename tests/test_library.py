@@ -43,7 +43,9 @@ def cli_library(tmp_path_factory):
     """A library built by `library add` from every sample file and the seed notice (no index: fast)."""
     root = tmp_path_factory.mktemp("cli")
     args = ["--library", str(root / "docs"), "--index-dir", str(root / "index")]
-    added = run_cli(*args, "library", "add", str(DATA), str(SEED), "--no-index")
+    # Every regulation and excerpt (plans/ and formats/ have their own tests).
+    files = [str(p) for p in sorted(DATA.iterdir()) if p.is_file()]
+    added = run_cli(*args, "library", "add", *files, str(DATA / "excerpts"), str(SEED), "--no-index")
     assert added.returncode == 0, added.stderr
     listed = run_cli(*args, "library", "list", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -60,12 +62,12 @@ def test_every_sample_file_adds_cleanly(cli_library):
     assert sorted(by_title["广东省优化营商环境条例"]["sources"]) == ["guangdong-2022-regulation.md", "guangdong-2022-regulation.pdf"]
     assert sorted(by_title["北京市优化营商环境条例"]["sources"]) == ["beijing-2024-regulation.html", "beijing-2024-regulation.md"]
     files = sorted(p.name for p in (root / "docs").rglob("*") if p.is_file())
-    assert len(files) == 14 and "README.md" not in files  # 7 regulation files, 6 excerpts, the seed
+    assert len(files) == 24 and "README.md" not in files  # 17 regulation files, 6 excerpts, the seed
 
 
 def test_list_reports_counts_as_the_documents_number_them(cli_library):
     _, _, docs, _ = cli_library
-    by_title = {d["title"]: d for d in docs}
+    by_title = {d["title"]: d for d in sorted(docs, key=lambda d: d["year"] or 0)}  # the newest of a title
     for title, articles in ARTICLES.items():
         assert by_title[title]["counts"]["articles"] == articles, title
         assert by_title[title]["counts"]["chapters"] == CHAPTERS[title], title
@@ -77,7 +79,16 @@ def test_list_reports_counts_as_the_documents_number_them(cli_library):
     national = by_title["优化营商环境条例"]
     assert national["issuer"] == "国务院" and national["doc_number"] == "中华人民共和国国务院令第722号"
     assert national["dates"] == {"adopted": "2019年10月8日", "published": "2019年10月22日", "effective": "2020年1月1日"}
-    assert len({d["doc"] for d in docs}) == len(docs) == 11
+    assert len({d["doc"] for d in docs}) == len(docs) == 21
+    # The other regulations, as their own numbering counts them; two versions of one title stay two documents.
+    by_doc = {d["doc"]: d for d in docs}
+    for doc, articles in {"beijing-2020-regulation": 83, "dezhou-2021-regulation": 48, "qingdao-2021-regulation": 56,
+                          "shangqiu-2020-regulation": 37, "kaifeng-2022-regulation": 38,
+                          "national-2017-sme-promotion-law": 61, "shenzhen-2023-social-credit-regulation": 90,
+                          "national-2019-online-government-services-provisions": 16,
+                          "anyang-2021-government-services-regulation": 58}.items():
+        assert by_doc[doc]["counts"]["articles"] == articles, doc
+    assert by_doc["beijing-2020-regulation"]["year"] == 2020 and by_doc["beijing-2024-regulation"]["year"] == 2024
 
 
 def test_show_json_has_every_unit_with_its_fields(cli_library):
