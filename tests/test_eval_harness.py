@@ -526,3 +526,52 @@ def test_cli_eval_registered_and_user_errors(tmp_path: Path, capsys) -> None:
     assert "第2行" in capsys.readouterr().err
     assert main(["eval", "--gold", str(GOLD), "--systems", "nonsense"]) == 2
     assert "未知的系统" in capsys.readouterr().err
+
+
+def test_cli_eval_library_set_user_errors(tmp_path: Path, capsys) -> None:
+    from assistant.app.cli import build_parser, main
+
+    args = build_parser().parse_args(["eval", "--set", "library", "--split", "dev"])
+    assert args.gold_set == "library" and args.split == "dev"
+    assert build_parser().parse_args(["eval"]).gold_set == "seed"
+    assert main(["eval", "--set", "library", "--gold", str(tmp_path / "missing.jsonl")]) == 2
+    assert "文件不存在" in capsys.readouterr().err
+
+
+def test_library_scores_reports_and_dev_failures(tmp_path: Path) -> None:
+    """library_eval without the model: first-citation correctness, per category / kind, Hit@1 beside the
+    baseline, and the dev failures file."""
+    from assistant.evaluation.library_eval import LibraryRun, write_reports
+    from assistant.evaluation.library_set import LibrarySplit
+    from assistant.evaluation.runner import score_answer
+
+    split = LibrarySplit({"a": "dev", "b": "dev"}, {"a": "regulation", "b": "plan"}, {}, {})
+    gold = [
+        GoldItem("lookup-001", "lookup", "甲？", ("a:article-1",), (), category="lookup", docs=("a",), split="dev"),
+        GoldItem("lookup-002", "lookup", "乙？", ("b:item-2",), (), category="lookup", docs=("b",), split="dev"),
+        GoldItem("refusal-001", "abstain", "丙？", (), (), category="refusal", split="dev"),
+    ]
+
+    def cite(doc, ref):
+        return Citation(doc=doc, doc_title="", ref=ref, label="", quote="")
+
+    # the product cites the right unit first for 甲 (its ranked hits disagree: citations count), not for 乙
+    answers = [
+        Answer(question="甲？", answer="…", citations=[cite("a", "article-1")], hits=[Hit(ref="article-9", score=1, doc="a")]),
+        Answer(question="乙？", answer="…", citations=[cite("b", "item-3"), cite("b", "item-2")]),
+        Answer(question="丙？", answer="没有", abstained=True),
+    ]
+    product = [score_answer(g, a, "assistant", 1.0) for g, a in zip(gold, answers)]
+    hybrid = [score_answer(g, Answer(question=g.question, answer="", hits=[Hit(ref=g.gold_refs[0].split(":")[1], score=1,
+                                                                                 doc=g.docs[0])]), "hybrid", 1.0)
+              for g in gold[:2]]
+    run = LibraryRun(gold, product, hybrid, split, {"assistant": 1.0}, "dev")
+    s = run.summary()
+    assert s["overall"] == pytest.approx(2 / 3, abs=1e-3) and s["false_refusal_rate"] == 0.0
+    assert s["categories"]["lookup"] == {"n": 2, "correct": 0.5}
+    assert s["hit@1"]["regulation"] == {"n": 1, "product": 1.0, "hybrid": 1.0}
+    assert s["hit@1"]["plan"] == {"n": 1, "product": 0.0, "hybrid": 1.0}
+    names = sorted(p.name for p in write_reports(run, tmp_path))
+    assert names == ["library-dev-failures.md", "library-dev.json", "library-dev.md"]
+    failures = (tmp_path / "library-dev-failures.md").read_text(encoding="utf-8")
+    assert "lookup-002" in failures and "lookup-001" not in failures
