@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 SPLIT = "test"
 MARGIN = 0.03
 # Measured on the test split when the gate was written (eval/reports/library-test.md); min(target, measured - margin).
-MEASURED = {"overall": 0.703, "false_refusal_rate": 0.070, "comparison_acc": 0.562}
+MEASURED = {"overall": 0.694, "false_refusal_rate": 0.068, "comparison_acc": 0.562}
 FLOORS = {
     "overall": min(TARGETS["overall"], MEASURED["overall"] - MARGIN),
     "comparison_acc": min(TARGETS["comparison_acc"], MEASURED["comparison_acc"] - MARGIN),
