@@ -42,7 +42,7 @@ _UNIT_WORDS = (
 # A count of a document's own parts is asked as a total (一共, 分几章) or of a document (方案/条例有多少条);
 # "新增多少个事项" counts something the text talks about, not the document.
 _TOTAL = re.compile(r"一共|总共|共有|共计|总计|合计|全部|整个|分(为|成)?几|包括几|包含几|由几")
-_OF_DOCUMENT = re.compile(r"(方案|条例|文件|清单|要点|意见|办法|细则|这个|该|本)(里|中|里面|一共|总共|共|都|有|分|包括|包含)")
+_OF_DOCUMENT = re.compile(r"(方案|条例|文件|清单|要点|意见|办法|细则|规定|法|这个|该|本)(里|中|里面|一共|总共|共|都|有|分|包括|包含|多少|几)")
 _WORD = {"measure": "条措施", "article": "条", "chapter": "章", "section": "节", "part": "个部分", "task": "项任务",
          "category": "个指标类别"}
 

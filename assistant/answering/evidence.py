@@ -31,12 +31,28 @@ class Term:
     text: str
     alternatives: tuple[str, ...]  # the same thing as documents write it
     weight: float
+    parts: tuple[str, ...] = ()  # the words of a compound (拖欠账款 → 拖欠, 账款), for text that splits it up
+
+    def share_in(self, text: str) -> float:
+        """1 when the text has the term (or a synonym); else the share of its parts it has."""
+        if any(a in text for a in self.alternatives):
+            return 1.0
+        return sum(p in text for p in self.parts) / len(self.parts) if self.parts else 0.0
 
 
 @lru_cache(maxsize=1)
 def _question_words() -> frozenset[str]:
     raw = json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
     return frozenset(w for group in raw.values() if isinstance(group, list) for w in group)
+
+
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The dictionary words inside a compound no unit writes whole (拖欠账款: 拖欠…等账款)."""
+    from assistant.retrieval.zh_tokenize import tokenize
+
+    if len(word) < 4:
+        return ()
+    return tuple(w for w in dict.fromkeys(tokenize(word)) if 2 <= len(w) < len(word))
 
 
 class Evidence:
@@ -84,7 +100,7 @@ class Evidence:
             weight = self.idf((word,))
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
-            terms.append(Term(word, (word,), weight))
+            terms.append(Term(word, (word,), weight, compound_parts(word) if not self.df(word) else ()))
         return terms
 
     def coverage(self, terms: list[Term], key: tuple[str, str]) -> float:
@@ -92,7 +108,7 @@ class Evidence:
         total = sum(t.weight for t in terms)
         if not total:
             return 0.0
-        return sum(t.weight for t in terms if any(a in text for a in t.alternatives)) / total
+        return sum(t.weight * t.share_in(text) for t in terms) / total
 
     def unknown_subject(self, terms: list[Term]) -> str | None:
         """The word the question is mainly about, when no unit of the library has it (or a synonym): 养老金

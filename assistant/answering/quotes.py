@@ -26,6 +26,8 @@ _ASKS = (
     ("conditions", re.compile(r"(满足|符合|具备|需要)?(什么|哪些|啥)(样的)?(条件|资格|资质|门槛)|申请条件|条件是什么")),
     ("place", re.compile(r"(在|去|到)(哪里|哪儿|哪个|什么地方|哪家)|哪(个|些|家)(网站|平台|APP|app|窗口|机构|医院|大厅)")),
     ("items", re.compile(r"具体(是|有)?哪些|都是哪些|分别是(哪些|什么)|(具体)?名单|有哪几个(具体)?(事项|案例|项目)")),
+    # A rank (排第几) is given only by a place in a ranking, not by any number near the subject.
+    ("rank", re.compile(r"排(名)?第几|第几名|排名(多少|怎么样|如何|情况)|名次")),
     ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年|分|倍|户|成)")),
 )
 _GIVES = {
@@ -40,6 +42,7 @@ _GIVES = {
     "place": re.compile(r"平台|网站|APP|app|小程序|窗口|大厅|政务服务中心|网上|线上|公众号|服务点|站点|机构"),
     # An enumeration: three items or more separated by 、 or numbered.
     "items": re.compile(r"[^、，。]{1,20}、[^、，。]{1,20}、[^、，。]{1,20}|\d\s*[.、]\s*[^。]{2,30}\d\s*[.、]"),
+    "rank": re.compile(r"(第|前)\s*\d+\s*(名|位)|(位列|位居|排名|排在)[^。，]{0,8}(第|前)\s*\d+"),
     # A digit that is part of a name (5G, PM2.5's "PM") is not a value.
     "number": re.compile(r"(?<![A-Za-z])\d[\d.]*(?![A-Za-z\d])|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
 }
@@ -51,8 +54,15 @@ def asked_value(question: str) -> str | None:
     last = _last_clause(question)
     for kind, pattern in _ASKS:
         if pattern.search(last):
+            # "时限怎么定/有什么规定" asks how the time limit is set, which a rule without a figure answers.
+            if kind == "time" and _HOW_SET.search(last) and not _ASKS_FIGURE.search(last):
+                return None
             return kind
     return None
+
+
+_HOW_SET = re.compile(r"(时限|期限).{0,8}(怎么|如何|怎样|什么|哪些|有何)(定|规定|确定|要求|设定|说)?")
+_ASKS_FIGURE = re.compile(r"多久|多长|几天|多少天|几个|多少个|几年|几小时|多少小时")
 
 
 def gives_value(text: str, kind: str | None) -> bool:
@@ -100,7 +110,9 @@ _RATE_WORD = re.compile(r"比例|比重|占比|费率|利率|税率|百分之|�
 # A question about a limit or a per-unit amount (最高能贷, 每张床位, 上限) is answered only by a value stated
 # as such (最高, 每, 不超过 …), not by a total of something else (贷款投放达到1300亿元).
 _ASKS_LIMIT = re.compile(r"每(个|家|户|人|张|次|年|月|项|件)?|单(户|个|笔|家)|最高|最多|最低|最少|最长|最短|最久|上限|下限|封顶|门槛|起步")
-_GIVES_LIMIT = re.compile(r"每|单户|单笔|最高|最多|最低|最少|不超过|不高于|不低于|不少于|至少|以内|以下|以上|上限|下限|封顶|起")
+# "可以延长十个工作日" states the most it may be extended by: a limit too.
+_GIVES_LIMIT = re.compile(r"每|单户|单笔|最高|最多|最低|最少|不超过|不高于|不低于|不少于|至少|以内|以下|以上|上限|下限|封顶|起|"
+                          r"(可以|可|得|予以)?延长")
 _FUNCTION_CHARS = set("说是要里个这那就都也还会能的")
 
 
@@ -129,12 +141,31 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
     # An article whose items (（一）（二）…) hang off one opening sentence: each item is about that sentence's
     # subject (简化注册登记手续：…（二）…一个工作日内办结).
     stem = sentences(text)[0] if _ITEM.search(text) else ""
+    # Beyond the rate's own subject (合同金额的百分之几), the clause must name something else the question
+    # names (投标保证金): 预付款不得低于合同金额的30% does not say what a 保证金 is.
+    others = _bigrams(question) - set(pieces) - _bigrams("".join(m.group() for m in _RATE_WORD.finditer(question)))
     return any(
         gives_value(c, kind) and shared_bigrams(question, stem + c) >= min_shared
         and (not pieces or _rate_with_subject(c, pieces))
+        and (not pieces or not others or bool(others & _bigrams(c)))
         and (not limit or bool(_GIVES_LIMIT.search(c)))
+        and (kind != "items" or _enumerates_subject(question, stem + c))
         for c in _candidates(text)
     )
+
+
+def _enumerates_subject(question: str, text: str) -> bool:
+    """Is an enumeration in the text a list *of* what the question names? The subject comes before it
+    (案例包括甲、乙、丙) or right after it behind 等 (甲、乙、丙等案例); a list that merely ends with the subject
+    (政策举措、改革成效和典型案例) is a list of something else."""
+    wanted = {b for b in _bigrams(question) if not b.isdigit()}
+    text = with_arabic_values(text)
+    for m in _GIVES["items"].finditer(text):
+        head = text[text.rfind("。", 0, m.start()) + 1 : m.start()]
+        tail = re.match(r"等[^，。；]{0,15}", text[m.end() :])
+        if len(wanted & _bigrams(head)) >= 2 or (tail and len(wanted & _bigrams(tail.group())) >= 2):
+            return True
+    return False
 
 
 def _rate_with_subject(candidate: str, pieces: list[str]) -> bool:

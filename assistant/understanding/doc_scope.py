@@ -35,7 +35,7 @@ def _version_key(doc: Document) -> str:
     return strip_all_space(fold(title)) + "|" + doc.meta.issuer
 
 
-_NATIONAL = re.compile(r"国务院|全国性|全国的|国家层面|国家的|中央的|国家级")
+_NATIONAL = re.compile(r"国务院|全国性|全国的|国家层面|国家的|中央的|国家级|国家(?=条例|法规|规定|层面|出台|制定)")
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ def _is_subsequence(short: str, long: str) -> bool:
 
 
 _TITLE_TAIL = re.compile(r"(的通知|[(（][^()（）]*[)）])+$")
+_FILLER = re.compile(r"(那|这|该|此)(份|个|部|项|篇)?|的$")
 _HEAD_STOP = re.compile(r"[,，。?？!！、;；:：\s]|里|中|按照|根据|关于")
 
 
@@ -139,7 +140,8 @@ def named_by_title(text: str, docs: list[Document]) -> tuple[list[Document], str
         if len(core) < 4:
             continue
         for m in re.finditer(re.escape(ending), text):
-            head = _HEAD_STOP.split(text[max(0, m.start() - 14): m.start()])[-1]
+            written = _HEAD_STOP.split(text[max(0, m.start() - 14): m.start()])[-1]
+            head = _FILLER.sub("", written)  # 就业那份意见 → 就业意见
             for cut in range(len(head) - 1):
                 words = head[cut:]
                 if words[0] in "的之和与及" or not _is_subsequence(words + ending, core):
@@ -147,7 +149,8 @@ def named_by_title(text: str, docs: list[Document]) -> tuple[list[Document], str
                 # Two characters that stand together in the title, so that scattered ones do not name it.
                 if len(words) >= 2 and any(words[i:i + 2] in core for i in range(len(words) - 1)):
                     if len(words) > best.get(doc.doc, 0):
-                        best[doc.doc], phrase[doc.doc] = len(words), words + ending
+                        # The words as written, fillers and all, so that they can be taken out of the question.
+                        best[doc.doc], phrase[doc.doc] = len(words), written[written.rfind(words[0]):] + ending
                 break
     if not best:
         return [], ""
@@ -235,7 +238,8 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
     else:
         titled, phrase = named_by_title(folded, docs)
         titled = [d for d in titled if not places or any(_matches_place(d, p) for _, _, p in places)]
-        if titled:
+        # With other places named as well (国务院的条例和山东民营经济条例), the places pick the documents.
+        if titled and all(any(_matches_place(d, p) for d in titled) for _, _, p in places):
             candidates = direct = titled
             mentions.append(phrase)
     # Several places name several documents (北京和广东的条例, 上海、重庆、河南三地): the union of theirs; a place
@@ -316,7 +320,7 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
                     years_text = "、".join(f"{o.meta.year}年版" for o in others if o.meta.year)
                     note = f"按最新的{d.meta.year}年版《{d.title}》回答；文库中另有{years_text}。"
             candidates = kept
-    named = len(candidates) < len(docs) or bool(mentions)
+    named = len(candidates) + len(older) < len(docs) or bool(mentions)
     return Scope(tuple(d.doc for d in candidates), named, note=note, mentions=tuple(dict.fromkeys(mentions)),
                  missing=tuple(missing), other_versions=tuple(older))
 
