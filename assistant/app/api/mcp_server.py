@@ -8,16 +8,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from assistant.app.api import library_api as lib
 
 INSTRUCTIONS = ("政策文库问答助手：回答关于文库中政策文件（行动方案、营商环境条例、任务分工表等）的问题，回答中的 [1] [2] "
                 "标记对应 references 中引用的原文单元。清单类问题（哪些任务由某单位牵头）给出全部条目，不截断。")
-
-
-class ToolInputError(ValueError):
-    """A tool argument the library cannot answer for (the message is Chinese)."""
 
 
 def build_mcp(assistant, base_url: str = "") -> MCPServer:
@@ -28,7 +25,7 @@ def build_mcp(assistant, base_url: str = "") -> MCPServer:
         try:
             return call(*args)
         except lib.NotFound as exc:
-            raise ToolInputError(str(exc)) from None
+            raise ToolError(str(exc)) from None  # its message reaches the client
 
     @server.tool(description="向政策文库提问，返回带编号引用标记的回答和引用的原文单元（references）。"
                              "清单类问题返回全部条目；文库没有依据时 abstained 为 true。")
