@@ -134,5 +134,5 @@ def cmd_ask(args) -> int:
         if args.json:
             question = _edge((obj or {}).get("question")) if obj else None
             print(json_line({"id": qid, "question": question, "error": error, "answer": "", "abstained": True,
-                             "intent": "error", "citations": [], "hits": []}), flush=True)
+                             "intent": "error", "citations": [], "hits": [], "writer": "extractive"}), flush=True)
     return 0
