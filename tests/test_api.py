@@ -84,7 +84,8 @@ def server(bot):
     from assistant.app.chat_app import build_app, mount_app
 
     port = free_port()
-    running = ApiServer(mount_app(build_app(bot), build_api(bot)), "127.0.0.1", port)
+    chat = build_app(bot)
+    running = ApiServer(mount_app(chat, build_api(bot, lock=chat.ask_lock)), "127.0.0.1", port)
     running.start()
     try:
         yield f"http://127.0.0.1:{port}"

@@ -554,6 +554,7 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
         gr.api(chat_full, api_name="chat_full", concurrency_id="ask", concurrency_limit=ask_concurrency())
     app.allow_upload = allow_upload
     app.max_upload_bytes = max_upload_bytes
+    app.ask_lock = ask_lock  # the API (app/api) answers under the same lock
     return app
 
 

@@ -144,7 +144,7 @@ def cmd_serve(args) -> int:
 
     blocks = build_app(assistant, allow_upload=args.allow_upload, max_upload_bytes=int(limit_mb * 1024 * 1024))
     policy = Policy(keys=keys, max_body=DEFAULT_MAX_BODY, rate_per_minute=args.rate_limit)
-    api = build_api(assistant, policy, host=host, public_url=args.public_url or "")
+    api = build_api(assistant, policy, host=host, public_url=args.public_url or "", lock=blocks.ask_lock)
     server = ApiServer(mount_app(blocks, api, auth=_gradio_auth(args)), host, port)
     try:
         server.start()

@@ -24,20 +24,24 @@ _MEDIA = {"csv": "text/csv; charset=utf-8",
 
 @router.get("/api/documents", summary="文档列表", description="文库中的全部文档及其元数据（标题、简称、类型、发文机关、文号、日期、单元数）。")
 def documents(request: Request):
-    return {"documents": list_documents(state_of(request).assistant)}
+    st = state_of(request)
+    with st.lock.shared():
+        return {"documents": list_documents(st.assistant)}
 
 
 @router.get("/api/documents/{doc}", summary="一份文档", description="文档的元数据和全部单元的目录；doc 可以是文档编号、简称或标题中的词。")
 def document(doc: str, request: Request):
     st = state_of(request)
-    return document_detail(st.assistant, doc, st.base_url(request))
+    with st.lock.shared():
+        return document_detail(st.assistant, doc, st.base_url(request))
 
 
 @router.get("/api/documents/{doc}/units/{ref}", summary="一个单元",
             description="单元全文及其字段（指标、目标、完成时限、牵头单位、配合单位）；ref 可以是单元编号（task-70）或名称（任务70）。")
 def unit(doc: str, ref: str, request: Request):
     st = state_of(request)
-    return show_unit(st.assistant, doc, ref, st.base_url(request))
+    with st.lock.shared():
+        return show_unit(st.assistant, doc, ref, st.base_url(request))
 
 
 def _day(value: str | None) -> date | None:
@@ -60,7 +64,9 @@ def tasks(request: Request,
           format: Literal["json", "csv", "xlsx"] = Query("json", description="json（默认）、csv 或 xlsx")):
     f = TaskFilter(lead=lead or None, support=support or None, category=category or None,
                    deadline_before=_day(deadline_before), doc=doc or None)
-    rows = task_rows(state_of(request).assistant, f)
+    st = state_of(request)
+    with st.lock.shared():
+        rows = task_rows(st.assistant, f)
     if format == "json":
         return {"total": len(rows), "tasks": rows}
     with tempfile.TemporaryDirectory(prefix="assistant-api-") as folder:

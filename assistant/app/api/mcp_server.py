@@ -17,13 +17,19 @@ INSTRUCTIONS = ("政策文库问答助手：回答关于文库中政策文件（
                 "标记对应 references 中引用的原文单元。清单类问题（哪些任务由某单位牵头）给出全部条目，不截断。")
 
 
-def build_mcp(assistant, base_url: str = "") -> MCPServer:
+def build_mcp(assistant, base_url: str = "", lock=None) -> MCPServer:
+    """The MCP server over `assistant`; `lock` (a SharedLock) is held shared by every tool call."""
     server = MCPServer(name="policy-assistant", title="政策文库问答助手", instructions=INSTRUCTIONS,
                        log_level="WARNING")
 
+    from assistant.app.concurrency import SharedLock
+
+    lock = lock or SharedLock()
+
     def _lookup(call, *args):
         try:
-            return call(*args)
+            with lock.shared():
+                return call(*args)
         except lib.NotFound as exc:
             raise ToolError(str(exc)) from None  # its message reaches the client
 
@@ -34,18 +40,18 @@ def build_mcp(assistant, base_url: str = "") -> MCPServer:
             scope: Annotated[str | None, Field(description="只在这份文档中回答（文档编号、简称或标题中的词）")] = None,
             lead: Annotated[str | None, Field(description="只看该牵头单位的任务")] = None,
             category: Annotated[str | None, Field(description="只看该指标的任务")] = None) -> dict[str, Any]:
-        return lib.reply(assistant, question, history, scope, lead, category, base_url).to_dict()
+        return _lookup(lib.reply, assistant, question, history, scope, lead, category, base_url).to_dict()
 
     @server.tool(description="检索与查询最相关的条文（混合检索），返回条文内容、0–1 的相关度和所在文档。")
     def search(query: Annotated[str, Field(description="检索内容")],
                top_k: Annotated[int, Field(ge=1, le=50, description="返回条数")] = 5,
                doc: Annotated[str | None, Field(description="只检索这份文档")] = None) -> dict[str, Any]:
         docs = frozenset({_lookup(lib.find_document, assistant, doc).doc}) if doc else None
-        return {"results": lib.search_units(assistant, query, top_k, docs, base_url)}
+        return {"results": _lookup(lib.search_units, assistant, query, top_k, docs, base_url)}
 
     @server.tool(description="列出文库中的全部文档及其元数据（标题、简称、类型、发文机关、文号、日期、单元数）。")
     def list_documents() -> dict[str, Any]:
-        return {"documents": lib.list_documents(assistant)}
+        return {"documents": _lookup(lib.list_documents, assistant)}
 
     @server.tool(description="查看文档中的一个单元（条、措施、任务行）的全文和字段。")
     def show_unit(doc: Annotated[str, Field(description="文档编号、简称或标题中的词")],

@@ -138,8 +138,9 @@ def stream_events(answer: Reply, completion_id: str, created: int, model: str):
 def chat_completions(req: ChatRequest, request: Request):
     st = state_of(request)
     question, history = question_and_history(req.messages)
-    answer = reply(st.assistant, question, history, scope=_option(req, "scope"), lead=_option(req, "lead"),
-                   category=_option(req, "category"), base_url=st.base_url(request))
+    with st.lock.shared():
+        answer = reply(st.assistant, question, history, scope=_option(req, "scope"), lead=_option(req, "lead"),
+                       category=_option(req, "category"), base_url=st.base_url(request))
     completion_id, created = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
     if req.stream:
         return StreamingResponse(stream_events(answer, completion_id, created, req.model),

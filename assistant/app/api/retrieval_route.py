@@ -118,7 +118,9 @@ def retrieval(req: RetrievalRequest, request: Request):
     filtering = req.metadata_condition is not None and bool(req.metadata_condition.conditions)
     depth = min(MAX_TOP_K * 2, max(setting.top_k * 5, 50)) if filtering else setting.top_k
     records = []
-    for found in search_units(assistant, req.query, depth, docs, st.base_url(request)):
+    with st.lock.shared():
+        found_units = search_units(assistant, req.query, depth, docs, st.base_url(request))
+    for found in found_units:
         metadata = {k: found[k] for k in METADATA_KEYS}
         if found["score"] < setting.score_threshold or not metadata_holds(metadata, req.metadata_condition):
             continue

@@ -25,13 +25,17 @@ DESCRIPTION = """政策文库问答助手的接口。
 
 
 def build_api(assistant, policy: Policy | None = None, host: str = "127.0.0.1", public_url: str = "",
-              mcp: bool = True) -> FastAPI:
-    """The API app (no chat yet: mount it with chat_app.mount_app)."""
+              mcp: bool = True, lock=None) -> FastAPI:
+    """The API app (no chat yet: mount it with chat_app.mount_app). `lock`: the chat's (build_app's
+    ask_lock), so an upload's library reload never runs under an API answer."""
+    from assistant.app.concurrency import SharedLock
+
+    lock = lock or SharedLock()
     mcp_server = None
     if mcp:
         from assistant.app.api.mcp_server import build_mcp
 
-        mcp_server = build_mcp(assistant, public_url)
+        mcp_server = build_mcp(assistant, public_url, lock)
         mcp_app = mcp_server.streamable_http_app(streamable_http_path="/mcp", stateless_http=True,
                                                  json_response=True, host=host)
 
@@ -45,7 +49,7 @@ def build_api(assistant, policy: Policy | None = None, host: str = "127.0.0.1", 
 
     app = FastAPI(title="政策文库问答助手 API", description=DESCRIPTION, version="1.0", lifespan=lifespan,
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
-    app.state.api = ApiState(assistant, public_url)
+    app.state.api = ApiState(assistant, public_url, lock=lock)
     install_error_handlers(app)
     app.include_router(openai_routes.router)
     app.include_router(retrieval_route.router)

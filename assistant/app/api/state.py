@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.app.api.keys import dify_error_body, error_body
+from assistant.app.concurrency import SharedLock
 from assistant.app.api.library_api import NotFound
 
 log = logging.getLogger("assistant.api")
@@ -23,6 +24,7 @@ class ApiState:
     assistant: object
     public_url: str = ""  # the chat's address for reference links; "" → the address the client used
     started: int = field(default_factory=lambda: int(time.time()))
+    lock: SharedLock = field(default_factory=SharedLock)  # shared by answers; a library reload takes it alone
 
     def base_url(self, request: Request) -> str:
         return self.public_url or str(request.base_url)
