@@ -135,12 +135,12 @@ def stream_events(answer: Reply, completion_id: str, created: int, model: str):
 @router.post("/v1/chat/completions", response_model=ChatCompletion, summary="提问（OpenAI 对话格式，带引用）",
              description="最后一条 user 消息是问题，之前的 user 消息是上下文。回答文本中的 [1] [2] 对应 references "
                          "中的单元；stream 为 true 时逐句返回，最后一个数据块带 references。")
-def chat_completions(req: ChatRequest, request: Request):
+async def chat_completions(req: ChatRequest, request: Request):
     st = state_of(request)
     question, history = question_and_history(req.messages)
-    with st.lock.shared():
-        answer = reply(st.assistant, question, history, scope=_option(req, "scope"), lead=_option(req, "lead"),
-                       category=_option(req, "category"), base_url=st.base_url(request))
+    answer = await st.answer(reply, st.assistant, question, history, scope=_option(req, "scope"),
+                             lead=_option(req, "lead"), category=_option(req, "category"),
+                             base_url=st.base_url(request))
     completion_id, created = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
     if req.stream:
         return StreamingResponse(stream_events(answer, completion_id, created, req.model),

@@ -104,7 +104,7 @@ def metadata_holds(metadata: dict, mc: MetadataCondition | None) -> bool:
 @router.post("/retrieval", summary="检索（Dify 外部知识库接口）",
              description="按 Dify 外部知识库 API 返回最相关的条文：records 中每条有 content（条文）、score（0–1 的相关度）、"
                          "title（文档与条文名）和 metadata（文档、单元、指标、牵头单位、完成时限、链接）。")
-def retrieval(req: RetrievalRequest, request: Request):
+async def retrieval(req: RetrievalRequest, request: Request):
     st = state_of(request)
     assistant = st.assistant
     docs = None
@@ -118,8 +118,7 @@ def retrieval(req: RetrievalRequest, request: Request):
     filtering = req.metadata_condition is not None and bool(req.metadata_condition.conditions)
     depth = min(MAX_TOP_K * 2, max(setting.top_k * 5, 50)) if filtering else setting.top_k
     records = []
-    with st.lock.shared():
-        found_units = search_units(assistant, req.query, depth, docs, st.base_url(request))
+    found_units = await st.answer(search_units, assistant, req.query, depth, docs, st.base_url(request))
     for found in found_units:
         metadata = {k: found[k] for k in METADATA_KEYS}
         if found["score"] < setting.score_threshold or not metadata_holds(metadata, req.metadata_condition):

@@ -26,8 +26,29 @@ class ApiState:
     started: int = field(default_factory=lambda: int(time.time()))
     lock: SharedLock = field(default_factory=SharedLock)  # shared by answers; a library reload takes it alone
 
+    _limiter: object = None
+
     def base_url(self, request: Request) -> str:
         return self.public_url or str(request.base_url)
+
+    async def answer(self, fn, *args, **kwargs):
+        """Run fn(*args, **kwargs) under the shared lock in a worker thread, at most ask_concurrency() at once
+        (the chat's limit): waiting requests queue in order on the event loop instead of contending for the
+        GIL in threads, which keeps the slowest answers close to the median."""
+        import functools
+
+        import anyio
+
+        from assistant.app.concurrency import ask_concurrency
+
+        if self._limiter is None:  # made on the event loop, on first use
+            self._limiter = anyio.CapacityLimiter(ask_concurrency())
+
+        def run():
+            with self.lock.shared():
+                return fn(*args, **kwargs)
+
+        return await anyio.to_thread.run_sync(functools.partial(run), limiter=self._limiter)
 
 
 def state_of(request: Request) -> ApiState:
