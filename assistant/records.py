@@ -199,6 +199,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # how the question was understood (scope, resolutions)
     draft: object = field(default=None, repr=False)  # the answering.Draft it was rendered from
     query: object = field(default=None, repr=False)  # the understanding.Query it answered
+    writer: str = "extractive"  # who phrased it: "extractive" (the answerers) or "llm" (the optional writer)
 
     def to_dict(self) -> dict:
         hits = self.hit_details or [
@@ -211,4 +212,5 @@ class Answer:
             "hits": hits,
             "abstained": self.abstained,
             "intent": self.intent,
+            "writer": self.writer,
         }

@@ -220,7 +220,8 @@ def test_cli_ask_json_and_batch_contract(tmp_path):
     assert "error" in objs[1] and "error" in objs[3] and "error" not in objs[0]
     assert "第2行" in out.stderr and "第4行" in out.stderr and "Traceback" not in out.stderr
     for obj in (objs[0], objs[2], objs[4]):
-        assert set(obj) == {"id", "question", "answer", "citations", "hits", "abstained", "intent"}
+        assert set(obj) == {"id", "question", "answer", "citations", "hits", "abstained", "intent", "writer"}
+        assert obj["writer"] == "extractive"
         for c in obj["citations"]:
             assert set(c) >= {"doc", "doc_title", "ref", "label", "quote"}
             assert re.fullmatch(r"(task|measure)-\d+|meta|preamble", c["ref"]) and c["doc_title"]

@@ -1,5 +1,5 @@
-"""Fuzz: hundreds of hostile or odd inputs through the batch CLI and the chat API, with no traceback and an
-answer for every one.
+"""Fuzz: hundreds of hostile or odd inputs through the batch CLI, the chat API and the HTTP API, with no
+traceback and an answer for every one.
 
 The inputs are generated from a fixed seed (so a failure reproduces): empty and white-space questions, huge
 ones, control characters, lone surrogates, bytes that are not UTF-8 (in the batch file), bidi overrides and
@@ -10,7 +10,8 @@ plus batch lines that are not JSON or carry no question.
 (a) every line of one `assistant ask --batch FILE --json` run gets exactly one JSON object, in order, and the
     run ends with exit code 0 and no traceback on stderr; a line with a question is answered (intent is not
     "error": the assistant did not raise);
-(b) a subset through the chat API (/chat_full on the test session's server): a non-empty answer every time.
+(b) a subset through the chat API (/chat_full on the test session's server): a non-empty answer every time;
+(c) the same subset through /v1/chat/completions (plain and streamed) and /retrieval: 0 server errors.
 """
 
 from __future__ import annotations
@@ -191,3 +192,62 @@ def test_chat_api_answers_a_subset(inputs, chat_server, chat_client):
         assert full.get("intent") != "error", (question[:80], full)
         assert "Traceback" not in full["answer"] and "/work/" not in full["answer"]
     assert raw >= 5  # the surrogate cases really went through
+
+
+@pytest.fixture(scope="module")
+def api_url(shared_assistant):
+    """The API (app/api) on the test session's assistant, on a free local port."""
+    from assistant.app.api.server import ApiServer, build_api
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = ApiServer(build_api(shared_assistant, mcp=False), "127.0.0.1", port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+BAD_BODIES = [b"", b"{", b"null", b"[]", b'"x"', b"{}", b'{"messages": null}', b'{"messages": {}}',
+              b'{"messages": [null]}', b'{"messages": [{"role": 1, "content": "x"}]}',
+              b'{"messages": [{"role": "user", "content": {"a": 1}}]}',
+              b'{"messages": [{"role": "user", "content": "x"}], "scope": 7}', b"\xff\xfe\x00"]
+
+
+def test_openai_api_answers_a_subset(inputs, api_url):
+    """The same hostile questions through /v1/chat/completions (plain and streaming) and /retrieval: every one
+    answered, 0 server errors; malformed bodies get a 4xx in the OpenAI error shape, never a 5xx."""
+    import httpx
+
+    rng = random.Random(SEED + 2)
+    subset = inputs[:60] + rng.sample(inputs[60:], N_CHAT - 60)
+    statuses = []
+    with httpx.Client(base_url=api_url, timeout=120, trust_env=False) as http:
+        for i, question in enumerate(subset):
+            body = {"messages": [{"role": "user", "content": question}], "stream": i % 4 == 0}
+            r = http.post("/v1/chat/completions", content=json.dumps(body, ensure_ascii=True),
+                          headers={"Content-Type": "application/json"})
+            statuses.append(r.status_code)
+            if r.status_code == 413:  # the huge inputs: refused whole, with a Chinese message
+                assert "过大" in r.json()["error"]["message"]
+                continue
+            assert r.status_code == 200, (question[:80], r.text[:300])
+            if body["stream"]:
+                lines = [x for x in r.text.split("\n\n") if x.startswith("data: ")]
+                assert lines[-1] == "data: [DONE]", question[:80]
+                text = "".join(json.loads(x[6:])["choices"][0]["delta"].get("content", "") for x in lines[:-1])
+            else:
+                text = r.json()["choices"][0]["message"]["content"]
+            assert text.strip() and "Traceback" not in text and "/work/" not in text, question[:80]
+            if i % 10 == 0:
+                found = http.post("/retrieval", content=json.dumps(
+                    {"knowledge_id": "library", "query": question, "retrieval_setting": {"top_k": 3}},
+                    ensure_ascii=True), headers={"Content-Type": "application/json"})
+                statuses.append(found.status_code)
+                assert found.status_code in (200, 413) and "records" in found.json() or found.status_code == 413
+        for raw in BAD_BODIES:
+            r = http.post("/v1/chat/completions", content=raw, headers={"Content-Type": "application/json"})
+            statuses.append(r.status_code)
+            assert 400 <= r.status_code < 500 and set(r.json()["error"]) == {"message", "type", "param", "code"}, raw
+    assert not [s for s in statuses if s >= 500]

@@ -33,6 +33,7 @@ class Assistant:
         self.library = library or Library(self.settings, progress=progress)
         self.sync_messages = self.library.sync()
         self._searcher = None
+        self.writer = None  # an optional LLMWriter (answering/llm_writer.py): phrases lookups and comparisons
         self._lock = threading.Lock()
         self._load_library()
 
@@ -91,8 +92,12 @@ class Assistant:
         """Answer one question. `history` holds the conversation's earlier user questions, oldest first: a
         follow-up ("那配合的呢？") is read against them."""
         query = self.understand(question, history, scope, lead, category)
-        answer = render(self.draft(query), query.question, self.docs, query.docs)
+        draft, writer = self.draft(query), "extractive"
+        if self.writer is not None:
+            draft, writer = self.writer.write(draft, query.question, self.docs)
+        answer = render(draft, query.question, self.docs, query.docs)
         answer.query = query
+        answer.writer = writer
         return answer
 
     def _previous_draft(self, query: Query) -> Draft | None:

@@ -554,6 +554,7 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
         gr.api(chat_full, api_name="chat_full", concurrency_id="ask", concurrency_limit=ask_concurrency())
     app.allow_upload = allow_upload
     app.max_upload_bytes = max_upload_bytes
+    app.ask_lock = ask_lock  # the API (app/api) answers under the same lock
     return app
 
 
@@ -577,3 +578,18 @@ def launch_app(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, preven
     )
     options.update(kwargs)
     return app.launch(**options)
+
+
+def mount_app(app: gr.Blocks, server, path: str = "/", **kwargs):
+    """Mount the chat on a FastAPI app (the API's, app/api/server.py) with what launch_app gives it: the queue,
+    the CSS, theme and Chinese page, uploads only when allowed, no error texts."""
+    allow_upload = getattr(app, "allow_upload", False)
+    app.queue(max_size=queue_size(), default_concurrency_limit=ask_concurrency(), status_update_rate=1.0)
+    server.add_middleware(ChinesePageMiddleware)
+    options = dict(
+        css=CSS, ssr_mode=False, show_error=False, footer_links=["api"], head=HEAD,
+        theme=gr.themes.Default(font=_FONTS, font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"]),
+        max_file_size=getattr(app, "max_upload_bytes", MAX_UPLOAD_BYTES) if allow_upload else 0,
+    )
+    options.update(kwargs)
+    return gr.mount_gradio_app(server, app, path=path, **options)

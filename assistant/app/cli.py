@@ -1,4 +1,4 @@
-"""Command line: `assistant library | corpus | index | search | ask | eval | serve`.
+"""Command line: `assistant library | corpus | index | search | ask | eval | serve | mcp`.
 
 Heavy modules (torch, gradio) are imported inside the commands that need them, so the library commands
 and structured questions stay fast.
@@ -14,7 +14,7 @@ import sys
 from assistant.config import load_settings
 from assistant.errors import UserError, shown_path
 
-_COMMAND_MODULES = ("cli_library", "cli_index", "cli_ask", "cli_eval", "cli_serve")
+_COMMAND_MODULES = ("cli_library", "cli_index", "cli_ask", "cli_eval", "cli_serve", "cli_mcp")
 
 
 def settings_from(args):

@@ -21,6 +21,9 @@ def register(sub) -> None:
     p.add_argument("--scope", help="只在这份文档中回答（文档编号、简称或标题中的词）")
     p.add_argument("--lead", help="只看该牵头单位的任务")
     p.add_argument("--category", help="只看该指标的任务")
+    from assistant.answering.llm_writer import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=cmd_ask)
 
 
@@ -93,7 +96,11 @@ def cmd_ask(args) -> int:
         path = Path(args.batch)
         if not path.is_file():
             raise UserError(f"找不到批量问题文件：{path.name}")
+    from assistant.answering.llm_writer import writer_from
+
+    writer = writer_from(args)
     assistant = Assistant(settings_from(args), progress=True)
+    assistant.writer = writer
     for message in assistant.sync_messages:
         print(message, file=sys.stderr)
     lead, category, scope = _edge(args.lead), _edge(args.category), _edge(args.scope)
@@ -127,5 +134,5 @@ def cmd_ask(args) -> int:
         if args.json:
             question = _edge((obj or {}).get("question")) if obj else None
             print(json_line({"id": qid, "question": question, "error": error, "answer": "", "abstained": True,
-                             "intent": "error", "citations": [], "hits": []}), flush=True)
+                             "intent": "error", "citations": [], "hits": [], "writer": "extractive"}), flush=True)
     return 0

@@ -1,4 +1,6 @@
-"""`assistant serve [--host 127.0.0.1] [--port 7860] [--allow-upload [--upload-limit-mb 20]]`: the web chat.
+"""`assistant serve [--host 127.0.0.1] [--port 7860] [--allow-upload [--upload-limit-mb 20]] [--api-key KEY]…`:
+the web chat at "/", and the API (app/api/: OpenAI-compatible chat, Dify retrieval, library data, MCP at
+/mcp, documented at /docs) in the same process.
 
 Loads the model and the index first (building the index, with a progress bar, when there is none), then
 starts the server and prints one ready line with the URL and the seconds since the process started.
@@ -118,40 +120,67 @@ def warm_up_server(host: str, port: int, timeout: float = 30.0) -> None:
 
 def cmd_serve(args) -> int:
     host, port = args.host, args.port
+    from assistant.answering.llm_writer import writer_from
+    from assistant.app.api.keys import DEFAULT_MAX_BODY, Policy, check_bind, keys_from
+
+    keys = keys_from(args.api_key)
+    check_bind(host, keys)  # before anything slow: a server beyond this machine needs a key
     check_port_free(host, port)
     limit_mb = args.upload_limit_mb if args.upload_limit_mb is not None else 20
     if limit_mb <= 0:
         raise UserError(f"--upload-limit-mb 应大于 0，收到 {limit_mb:g}")
+    if args.rate_limit < 0:
+        raise UserError(f"--rate-limit 不能为负数，收到 {args.rate_limit}")
+    writer = writer_from(args)
 
     from assistant.answering.service import Assistant  # heavy: torch, the model
 
     assistant = Assistant(_settings(args), progress=True)
+    assistant.writer = writer
     warm_up(assistant)
 
-    from assistant.app.chat_app import build_app, launch_app  # heavy: gradio
+    from assistant.app.api.server import ApiServer, build_api
+    from assistant.app.chat_app import build_app, mount_app  # heavy: gradio
 
-    app = build_app(assistant, allow_upload=args.allow_upload, max_upload_bytes=int(limit_mb * 1024 * 1024))
+    blocks = build_app(assistant, allow_upload=args.allow_upload, max_upload_bytes=int(limit_mb * 1024 * 1024))
+    policy = Policy(keys=keys, max_body=DEFAULT_MAX_BODY, rate_per_minute=args.rate_limit)
+    api = build_api(assistant, policy, host=host, public_url=args.public_url or "", lock=blocks.ask_lock)
+    server = ApiServer(mount_app(blocks, api, auth=_gradio_auth(args)), host, port)
     try:
-        launch_app(app, host=host, port=port, prevent_thread_lock=True)
-    except OSError as exc:  # lost the port between the check and the launch, or Gradio's own check
-        app.close()
+        server.start()
+    except OSError as exc:  # lost the port between the check and the start
+        server.stop()
         if exc.errno is not None:
             raise UserError(_bind_message(host, port, exc)) from None
         raise UserError(f"无法在 {host}:{port} 启动服务：端口可能已被占用，请用 --port 换一个端口") from None
     warm_up_server(host, port)
     print(f"已就绪：{_display_url(host, port)} （从启动到就绪用时 {process_age():.1f} 秒；按 Ctrl+C 退出）", flush=True)
+    print(f"接口文档：{_display_url(host, port)}docs ；兼容 OpenAI 的对话接口：{_display_url(host, port)}v1 ；"
+          f"MCP：{_display_url(host, port)}mcp", flush=True)
+    if writer is not None:
+        print(f"查找题和比较题由大模型 {writer.settings.model} 撰写（逐句核对，不通过时改用摘录式回答）。", flush=True)
     if args.allow_upload:
         print(f"已开启网页导入文档（单个文件不超过 {limit_mb:g} MB）：在“文库”标签页中导入。", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"注意：服务监听在 {host}，同一网络中的其他设备也可以访问。", file=sys.stderr, flush=True)
+        print(f"注意：服务监听在 {host}，同一网络中的其他设备也可以访问；接口需要 API 密钥。", file=sys.stderr, flush=True)
     try:
-        while app.is_running:
+        while server.is_running:
             time.sleep(0.2)
     except KeyboardInterrupt:
         print("\n正在停止服务……", file=sys.stderr, flush=True)
     finally:
-        app.close()
+        server.stop()
     return 0
+
+
+def _gradio_auth(args):
+    """Gradio's own login for the chat page: --chat-login 用户名:密码 (optional)."""
+    if not args.chat_login:
+        return None
+    user, sep, password = args.chat_login.partition(":")
+    if not sep or not user or not password:
+        raise UserError("--chat-login 的格式应为 用户名:密码")
+    return (user, password)
 
 
 def register(subparsers) -> None:
@@ -162,4 +191,13 @@ def register(subparsers) -> None:
                    help="允许工作人员在网页“文库”标签页中导入文档（默认关闭）")
     p.add_argument("--upload-limit-mb", type=float, default=None,
                    help="网页导入时单个文件的大小上限，单位 MB（默认 20）")
+    p.add_argument("--api-key", action="append", default=[],
+                   help="接口密钥（可重复给出多个；也可用环境变量 ASSISTANT_API_KEYS=密钥1,密钥2）。"
+                        "监听本机以外的地址时必须设置")
+    p.add_argument("--rate-limit", type=int, default=600, help="每个密钥每分钟的接口请求上限（默认 600，0 表示不限）")
+    p.add_argument("--public-url", help="引用链接使用的网址（默认用客户端访问的地址），例如 https://zhengce.example.cn/")
+    p.add_argument("--chat-login", help="问答页面的登录账号，格式 用户名:密码（可选）")
+    from assistant.answering.llm_writer import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=cmd_serve)

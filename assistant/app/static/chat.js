@@ -89,6 +89,14 @@ if (!W.__assistantClicks) {
     else if (parts[0] === "copy") copyAnswer(parts[1]);
     else if (parts[0] === "sources") showSources(parts[1]);
   }, true);
+  // a link from the API's references (/#cite:-:DOC:REF) opens that unit when the page loads
+  const openFromHash = () => {
+    if (!location.hash.startsWith("#cite:")) return;
+    const parts = location.hash.slice(1).split(":").map((p) => decodeURIComponent(p));
+    openUnit(parts[1], parts[2], parts[3]);
+  };
+  W.addEventListener("hashchange", openFromHash);
+  openFromHash();
   dlg.querySelector(".ud-close").addEventListener("click", () => dlg.close());
   dlg.addEventListener("click", (event) => { if (event.target === dlg) dlg.close(); });
 }
