@@ -269,7 +269,7 @@ def test_library_view_filters_the_task_table(notice):
     assert helpers and all("南宁海关" in t.support for t in helpers)
     assert lib.select_tasks(notice, text="出口退税") and all("出口退税" in t.text + t.goal
                                                            for t in lib.select_tasks(notice, text="出口退税"))
-    frame = lib.tasks_frame(taxes)
+    frame = lib.tasks_frame(notice, taxes)
     assert list(frame.columns) == ["序号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位"]
     assert len(frame) == len(taxes)
     choices = lib.filter_choices(notice)

@@ -13,6 +13,7 @@ const UNIT_LOADING = __UNIT_LOADING__;
 const UNIT_MISSING = __UNIT_MISSING__;
 const COPIED = __COPIED__;
 const COPY_FAILED = __COPY_FAILED__;
+const API_DOCS = __API_DOCS__;
 
 const dialog = element.querySelector("#unit-dialog");
 const toast = element.querySelector("#ui-toast");
@@ -140,6 +141,47 @@ function foldOutlineOnPhones() {
   if (W.innerWidth < 640) outline.removeAttribute("open");
 }
 
+// --- the 文库 task table: a header click sorts by that column (numbers as numbers), again reverses -------
+if (!W.__assistantSort) {
+  W.__assistantSort = true;
+  document.addEventListener("click", (event) => {
+    const th = event.target && event.target.closest ? event.target.closest("table.lib-tasks th") : null;
+    if (!th) return;
+    const table = th.closest("table");
+    const index = [...th.parentElement.children].indexOf(th);
+    const up = th.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+    th.setAttribute("aria-sort", up ? "ascending" : "descending");
+    const numeric = th.dataset.sort === "num";
+    const body = table.tBodies[0];
+    const rows = [...body.rows];
+    const key = (r) => (r.cells[index] ? r.cells[index].dataset.value || "" : "");
+    rows.sort((a, b) => {
+      const x = key(a), y = key(b);
+      const c = numeric ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y, "zh-CN");
+      return up ? c : -c;
+    });
+    rows.forEach((r) => body.appendChild(r));
+  });
+}
+
+// --- the footer's API link: the project's Chinese API page when the server has one, else none ----------
+W.__assistantApiDocs = W.__assistantApiDocs || fetch("docs", { method: "HEAD" })
+  .then((r) => r.ok && (r.headers.get("content-type") || "").includes("text/html")).catch(() => false);
+function apiLink() {
+  document.querySelectorAll("footer .show-api, footer a[href*='view=api'], footer button").forEach((el) => {
+    if (el.dataset.assistantApi || !/API/.test(el.textContent || "")) return;
+    el.dataset.assistantApi = "1";
+    el.style.display = "none";
+    W.__assistantApiDocs.then((ok) => {
+      if (!ok || !el.parentElement) return;
+      const a = document.createElement("a");
+      a.href = "docs"; a.target = "_blank"; a.rel = "noopener"; a.textContent = API_DOCS; a.className = "api-docs-link";
+      el.parentElement.insertBefore(a, el);
+    });
+  });
+}
+
 // --- Gradio's own words in Chinese ----------------------------------------------------------------------
 const MESSAGE_LABEL = /^(user|bot|assistant)'s message: ([\s\S]*)$/;
 function plainText(markup) {
@@ -194,6 +236,7 @@ if (!W.__assistantObserver) {
     requestAnimationFrame(() => {
       queued = false;
       translate(document);
+      apiLink();
       revealNewAnswers();
       foldOutlineOnPhones();
     });
@@ -201,4 +244,5 @@ if (!W.__assistantObserver) {
   W.__assistantObserver.observe(document.body, { subtree: true, childList: true, attributes: true,
     attributeFilter: ["aria-label", "title", "placeholder"], characterData: true });
   translate(document);
+  apiLink();
 }
