@@ -54,7 +54,7 @@ from assistant.app.sources_view import (
 from assistant.app.uploads import MAX_UPLOAD_BYTES
 from assistant.app.zh_page import ChinesePageMiddleware
 from assistant.records import Answer
-from assistant.understanding.normalize import strip_unsafe
+from assistant.understanding.normalize import clean_question, strip_unsafe
 
 ALL = T.ALL
 ALL_DOCS = T.ALL_DOCS
@@ -251,6 +251,10 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
             return gr.skip(), gr.skip()
         if not question:
             gr.Warning(T.EMPTY_QUESTION)
+            return gr.skip(), gr.skip()
+        problem = clean_question(question).error
+        if problem:  # too long: say so and keep the text in the box to shorten
+            gr.Warning(problem)
             return gr.skip(), gr.skip()
         return _queue_question(question, history, lead, category, scope, session), ""
 

@@ -2,6 +2,7 @@
 question is not its kind. The first Draft wins."""
 
 from assistant.answering.answerers.base import Answerer, Context
+from assistant.answering.answerers.columns import RowColumnValue, RowsByColumnValue
 from assistant.answering.answerers.compare import Comparison
 from assistant.answering.answerers.documents import DocumentQuestion
 from assistant.answering.answerers.lookup import Lookup
@@ -11,11 +12,12 @@ from assistant.answering.answerers.refusal import Refusal
 from assistant.answering.answerers.rows import SetOverRows
 
 __all__ = ["Answerer", "Context", "Refusal", "AboutPrevious", "NumberedUnit", "DocumentQuestion", "SetOverRows",
-           "Comparison", "Lookup", "default_answerers"]
+           "Comparison", "Lookup", "RowsByColumnValue", "RowColumnValue", "default_answerers"]
 
 
 def default_answerers(ctx: Context, previous) -> list[Answerer]:
     """The order matters: refusals first, then what is answered exactly (a numbered unit, the document
-    itself, a set of rows), then comparisons across documents, then a lookup by retrieval."""
+    itself, a set of rows, rows by a value in one of a table's own columns), then comparisons across documents,
+    then a row's value in an asked column, then a lookup by retrieval."""
     return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx), SetOverRows(ctx),
-            Comparison(ctx), Lookup(ctx)]
+            RowsByColumnValue(ctx), Comparison(ctx), RowColumnValue(ctx), Lookup(ctx)]
