@@ -80,7 +80,7 @@ def _english(driver) -> list[str]:
         const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
         for (let n = walker.nextNode(); n; n = walker.nextNode()) {
           const p = n.parentElement;
-          if (!p || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'CODE'].includes(p.tagName)) continue;
+          if (!p || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'CODE'].includes(p.tagName.toUpperCase()) || p.closest('svg')) continue;
           if (/[A-Za-z]{2,}/.test(n.nodeValue) && shown(p)) out.push('text: ' + n.nodeValue.trim());
         }
         document.querySelectorAll('[aria-label], [title], [placeholder], [alt]').forEach((e) => {
@@ -116,7 +116,8 @@ def test_desk_every_column_answers_and_shows_in_the_library(chromium, columns_se
     leader = ask(driver, "辽中区分解表里冯冬昌负责哪些任务")
     assert leader.find_element("css selector", ".conclusion").text == "共 3 项"
     assert "责任领导" in leader.text
-    assert _english(driver) == []
+    english = _english(driver)
+    assert english == [], english
 
     # the 文库 shows each document's own columns, fitting the page
     open_tab(driver, "文库")
@@ -135,7 +136,8 @@ def test_desk_every_column_answers_and_shows_in_the_library(chromium, columns_se
     heights = [rect(driver, r)["height"] for r in find_all(driver, "#task-table tbody tr")]
     print(f"\n[figures] approvals table at 1400: {len(heights)} rows, median row height "
           f"{statistics.median(heights):.0f} px")
-    assert _english(driver) == []
+    english = _english(driver)
+    assert english == [], english
 
     # the count and the downloads follow a search
     _, leaders = _title(assistant, LEADERS)
@@ -198,17 +200,19 @@ def test_phone_long_question_kept_buttons_big_enough_cards(chromium, columns_ser
                         return [b.getAttribute('aria-label') || b.textContent.trim().slice(0, 12), r.width, r.height]; })
           .filter(([, w, h]) => w < 24 || h < 24);""")
     assert tiny == [], tiny
-    assert _english(driver) == []
+    english = _english(driver)
+    assert english == [], english
 
     # 文库 on a phone: a card per row, every column in it, nothing wider than the phone
     open_tab(driver, "文库")
     _, approvals = _title(assistant, APPROVALS)
     select_option(driver, "#library-doc", approvals)
-    wait(driver, lambda d: "审报提交材料" in find(d, "#task-table").text, 20)
+    wait(driver, lambda d: find_all(d, "#task-table td[data-label='审报提交材料']"), 20)
     rows = find_all(driver, "#task-table tbody tr")
     assert rows and driver.execute_script("return getComputedStyle(arguments[0]).display", rows[0]) == "block"
     labels = [td.get_attribute("data-label") for td in rows[0].find_elements("css selector", "td")]
     assert "承诺时限" in labels and "审报提交材料" in labels
     assert all(rect(driver, td)["right"] <= PHONE[0] for td in rows[0].find_elements("css selector", "td"))
     assert driver.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
-    assert _english(driver) == []
+    english = _english(driver)
+    assert english == [], english

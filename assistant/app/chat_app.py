@@ -466,14 +466,14 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
                         )
                         with gr.Row(elem_id="ask-row"):
                             question_box = gr.Textbox(
-                                show_label=False, placeholder=T.QUESTION_PLACEHOLDER, elem_id="question",
+                                label=T.QUESTION_LABEL, show_label=False, placeholder=T.QUESTION_PLACEHOLDER, elem_id="question",
                                 scale=5, lines=1, max_lines=4, autofocus=True, submit_btn=False,
                             )
                             ask_btn = gr.Button(T.ASK, variant="primary", elem_id="ask", scale=1, min_width=72)
                         filters_line = gr.Markdown("", elem_id="filters-line")
                         with gr.Row(visible=False, elem_id="feedback-row") as feedback_row:
                             feedback_status = gr.Markdown("", elem_id="feedback-status")
-                            comment_box = gr.Textbox(show_label=False, placeholder=T.FEEDBACK_PROMPT,
+                            comment_box = gr.Textbox(label=T.FEEDBACK_COMMENT_LABEL, show_label=False, placeholder=T.FEEDBACK_PROMPT,
                                                      elem_id="feedback-comment", scale=4, max_lines=4)
                             comment_btn = gr.Button(T.FEEDBACK_SUBMIT, elem_id="feedback-submit", size="sm",
                                                     min_width=80, scale=1)

@@ -94,6 +94,8 @@ UPLOAD_UNCHANGED = "文库没有变化。"
 
 # --- Gradio's own words that its Chinese locale leaves in English (aria-labels, titles, toasts) -------
 API_DOCS = "接口文档"
+QUESTION_LABEL = "问题"
+FEEDBACK_COMMENT_LABEL = "补充意见"
 GRADIO_WORDS = {
     "Dataframe": "数据表",
     "Open cell menu": "打开单元格菜单",
