@@ -114,9 +114,9 @@ def build_library_tab(docs: Callable[[], dict], folder: DownloadFolder, allow_up
                              elem_id="library-doc", scale=4, filterable=True)
         scope_btn = gr.Button(T.ASK_THIS_DOC, elem_id="scope-to-doc", scale=1, min_width=120)
     with gr.Row(equal_height=False, elem_id="library-body"):
-        with gr.Column(scale=1, min_width=220, elem_id="outline-column"):
+        with gr.Column(scale=1, min_width=200, elem_id="outline-column"):
             outline = gr.HTML("", elem_id="outline")
-        with gr.Column(scale=5, min_width=340, elem_id="tasks-column"):
+        with gr.Column(scale=6, min_width=340, elem_id="tasks-column"):
             gr.Markdown(f"#### {T.TASKS_TITLE}")
             with gr.Row(elem_id="tasks-filters"):
                 filters = [gr.Dropdown(choices=[(ALL, ALL)], value=ALL, label=_FILTER_LABELS[role], elem_id=elem,

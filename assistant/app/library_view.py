@@ -217,15 +217,23 @@ def select_tasks(doc: Document | None, lead=None, support=None, category=None, d
     return out
 
 
-def _width(values: list[str], header: str) -> float:
-    """A column's share of the table by its content: long text wide, short values narrow, never narrower than
-    its header or its longest short value (a date, a label) on one line."""
-    lengths = sorted(len(v) for v in values) or [0]
+def display_len(text: str) -> float:
+    """Width in em of text on one line: a Chinese character is 1 em, a digit or Latin letter about half."""
+    return sum(0.55 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+SHORT_VALUES = 9.0  # em: a column whose values all fit this (任务110, 2022年11月30日, 即办, 终审) never wraps
+
+
+def _width(values: list[str], header: str) -> tuple[str, float]:
+    """("em", width) for a column of short values — as wide as its longest value or header, on one line —
+    else ("share", weight): long text columns share the rest of the table by their typical length."""
+    lengths = sorted(display_len(v) for v in values) or [0.0]
+    head = display_len(header)
+    if lengths[-1] <= SHORT_VALUES:
+        return "em", max(head, lengths[-1]) + 1.6
     typical = lengths[len(lengths) // 2]
-    floor = len(header) + 1.5
-    if lengths[-1] <= 12:  # short values (任务7, 2022年11月30日, 即办) stay on one line
-        floor = max(floor, lengths[-1] + 1.5)
-    return max(floor, min(40.0, (min(lengths[-1], 80) + 3 * typical) / 4 + 1))
+    return "share", max(head + 1.0, min(40.0, (min(lengths[-1], 80.0) + 3 * typical) / 4 + 1))
 
 
 def tasks_frame(doc: Document | None, rows: list[Unit]) -> pd.DataFrame:
@@ -237,14 +245,17 @@ def tasks_frame(doc: Document | None, rows: list[Unit]) -> pd.DataFrame:
 
 
 def column_layout(doc: Document | None, rows: list[Unit]) -> tuple[list[str], list[str]]:
-    """(datatype, column widths as percentages) for the table, widths by each column's content."""
+    """(datatype, CSS width) per column, by each column's content: short values get what they need on one
+    line (in em), long text columns share the rest by their typical length."""
     columns = task_columns(doc)
     if not columns:
         return ["str"], ["100%"]
-    weights = [_width([(t.label if c.role == "number" else cell(doc, t, c)) for t in rows[:200]], c.header)
-               for c in columns]
-    total = sum(weights)
-    widths = [f"{100 * w / total:.1f}%" for w in weights]
+    sized = [_width([(t.label if c.role == "number" else cell(doc, t, c)) for t in rows[:200]], c.header)
+             for c in columns]
+    fixed = sum(w for kind, w in sized if kind == "em")
+    shared = sum(w for kind, w in sized if kind == "share") or 1.0
+    widths = [f"{w:.1f}em" if kind == "em" else f"calc((100% - {fixed:.1f}em) * {w / shared:.3f})"
+              for kind, w in sized]
     types = ["number" if c.role == "number" else "str" for c in columns]
     return types, widths
 

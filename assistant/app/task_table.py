@@ -1,6 +1,7 @@
 """The 文库's task table as HTML: the document's own columns and headers, widths by content, text wrapped.
 At a desk it is a table that fits the page (no sideways scrolling at 1400 px); on a phone each row is a card
-(`data-label` names each field; the CSS lays it out). A header click sorts the table (static/chat.js)."""
+(`data-label` names each field; the CSS lays it out). At a desk a long cell shows its first three lines and a
+click on the row shows it whole; a header click sorts the table (static/chat.js)."""
 
 from __future__ import annotations
 
@@ -36,10 +37,10 @@ def _row(doc: Document, unit: Unit, columns: list[Column]) -> str:
     cells = []
     for c in columns:
         value = cell(doc, unit, c)
-        shown = html.escape(value) if value else '<span class="none">—</span>'
+        shown = f'<div class="clamp">{html.escape(value)}</div>' if value else '<span class="none">—</span>'
         if c.role == "number":
             label = unit.label or value
             shown = f'<a class="cite" href="{link("cite", "-", doc.doc, unit.ref)}">{html.escape(label)}</a>'
         cells.append(f'<td class="{_class(c)}" data-label="{html.escape(c.header)}" '
                      f'data-value="{html.escape(value)}">{shown}</td>')
-    return f"<tr>{''.join(cells)}</tr>"
+    return f'<tr title="{html.escape(T.ROW_EXPAND_HINT)}">{"".join(cells)}</tr>'

@@ -145,6 +145,8 @@ function foldOutlineOnPhones() {
 if (!W.__assistantSort) {
   W.__assistantSort = true;
   document.addEventListener("click", (event) => {
+    const row = event.target && event.target.closest ? event.target.closest("table.lib-tasks tbody tr") : null;
+    if (row && !event.target.closest("a")) { row.classList.toggle("open"); return; }
     const th = event.target && event.target.closest ? event.target.closest("table.lib-tasks th") : null;
     if (!th) return;
     const table = th.closest("table");
