@@ -17,7 +17,7 @@ __all__ = ["Answerer", "Context", "Refusal", "AboutPrevious", "NumberedUnit", "D
 
 def default_answerers(ctx: Context, previous) -> list[Answerer]:
     """The order matters: refusals first, then what is answered exactly (a numbered unit, the document
-    itself, a set of rows, rows by a value in one of a table's own columns), then comparisons across documents,
-    then a row's value in an asked column, then a lookup by retrieval."""
-    return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx), SetOverRows(ctx),
-            RowsByColumnValue(ctx), Comparison(ctx), RowColumnValue(ctx), Lookup(ctx)]
+    itself, rows by a value named in one of a table's own columns or by a time limit written in words, a set
+    of rows), then comparisons across documents, then a row's value in an asked column, then a lookup."""
+    return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx),
+            RowsByColumnValue(ctx), SetOverRows(ctx), Comparison(ctx), RowColumnValue(ctx), Lookup(ctx)]

@@ -104,7 +104,9 @@ def cell_values(cell: str) -> list[str]:
 
 
 def named_values(text: str, doc: Document) -> list[tuple[Column, str]]:
-    """(column, value) for each value of a column kept under its own header that the question names."""
+    """(column, value) for each value the question names of a column kept under its own header, or of the
+    time-limit column when the limit is written in words (年底前, 持续推进, 长期坚持): kept and matched as written,
+    never read as a date of today's year."""
     folded = fold(text)
     found: dict[tuple[str, str], Column] = {}
     for column in columns_of(doc):
@@ -114,6 +116,10 @@ def named_values(text: str, doc: Document) -> list[tuple[Column, str]]:
             for v in cell_values(value(t, column)):
                 if fold(v) in folded:
                     found.setdefault((column.header, v), column)
+    header = doc.meta.column_header("deadline", "完成时限")
+    for t in doc.tasks:
+        if t.deadline and t.deadline_date is None and len(t.deadline) >= 2 and fold(t.deadline) in folded:
+            found.setdefault((header, t.deadline), Column(header, "deadline"))
     return [(c, v) for (_, v), c in found.items()]
 
 
@@ -127,7 +133,8 @@ class RowsByColumnValue(Answerer):
         groups: list[tuple[Document, Column, str, list[Unit]]] = []
         for doc in self.scoped_docs(query):
             for column, named in named_values(query.text, doc):
-                rows = [t for t in doc.tasks if named in cell_values(value(t, column))]
+                rows = [t for t in doc.tasks if (value(t, column) == named if column.role == "deadline"
+                                                 else named in cell_values(value(t, column)))]
                 if rows:
                     groups.append((doc, column, named, rows))
         if not groups:
