@@ -37,7 +37,7 @@ def not_a_document(path: Path) -> str | None:
     if path.name.startswith("."):
         return f"跳过隐藏文件：{path.name}"
     if _SKIPPED_NAMES.match(path.name):
-        return f"跳过说明文件（不是政策文档）：{path.name}"
+        return f"跳过说明文件：{path.name}"
     return None
 
 

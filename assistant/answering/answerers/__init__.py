@@ -17,7 +17,8 @@ __all__ = ["Answerer", "Context", "Refusal", "AboutPrevious", "NumberedUnit", "D
 
 def default_answerers(ctx: Context, previous) -> list[Answerer]:
     """The order matters: refusals first, then what is answered exactly (a numbered unit, the document
-    itself, rows by a value named in one of a table's own columns or by a time limit written in words, a set
-    of rows), then comparisons across documents, then a row's value in an asked column, then a lookup."""
+    itself, rows by a value named in one of a table's own columns or by a time limit written in words),
+    comparisons across documents (which step aside for sets over rows: 哪些任务由X牵头), a set of rows, then a
+    row's value in an asked column, then a lookup by retrieval."""
     return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx),
-            RowsByColumnValue(ctx), SetOverRows(ctx), Comparison(ctx), RowColumnValue(ctx), Lookup(ctx)]
+            RowsByColumnValue(ctx), Comparison(ctx), SetOverRows(ctx), RowColumnValue(ctx), Lookup(ctx)]
