@@ -81,7 +81,9 @@ def _english(driver) -> list[str]:
         for (let n = walker.nextNode(); n; n = walker.nextNode()) {
           const p = n.parentElement;
           if (!p || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'CODE'].includes(p.tagName.toUpperCase()) || p.closest('svg')) continue;
-          if (/[A-Za-z]{2,}/.test(n.nodeValue) && shown(p)) out.push('text: ' + n.nodeValue.trim());
+          if (/[A-Za-z]{2,}/.test(n.nodeValue) && shown(p))
+            out.push('text: ' + n.nodeValue.trim() + ' @' + p.tagName + '.' + (p.className || '') + '<'
+                     + (p.parentElement ? p.parentElement.className : ''));
         }
         document.querySelectorAll('[aria-label], [title], [placeholder], [alt]').forEach((e) => {
           if (!shown(e)) return;
@@ -94,7 +96,7 @@ def _english(driver) -> list[str]:
     import re
 
     return [f for f in found
-            if any(w not in ALLOWED_LATIN for w in re.findall(r"[A-Za-z]{2,}", f.split(": ", 1)[1]))]
+            if any(w not in ALLOWED_LATIN for w in re.findall(r"[A-Za-z]{2,}", f.split(": ", 1)[1].split(" @")[0]))]
 
 
 def test_desk_every_column_answers_and_shows_in_the_library(chromium, columns_server):

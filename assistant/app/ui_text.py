@@ -98,6 +98,9 @@ API_DOCS = "接口文档"
 QUESTION_LABEL = "问题"
 FEEDBACK_COMMENT_LABEL = "补充意见"
 GRADIO_WORDS = {
+    "common.complete": "已完成",  # Gradio's screen-reader status, when its own locale lacks the word
+    "common.loading": "加载中",
+    "common.error": "出错了",
     "Dataframe": "数据表",
     "Open cell menu": "打开单元格菜单",
     "Table actions": "表格操作",

@@ -219,7 +219,7 @@ function translate(root) {
     }
   });
   // visible text where Gradio writes English: toasts, error labels, the footer
-  document.querySelectorAll(".toast-body, footer, .error, .api-docs-wrap h2, .upload-container").forEach((root) => {
+  document.querySelectorAll(".toast-body, footer, .error, .api-docs-wrap h2, .upload-container, .sr-only").forEach((root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const v = node.nodeValue;
