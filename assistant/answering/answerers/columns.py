@@ -19,7 +19,6 @@ from importlib import resources
 
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent, marker_token
-from assistant.answering.ranking import ranked
 from assistant.records import Document, Unit
 from assistant.textutil import fold
 from assistant.understanding.query import Query
