@@ -33,9 +33,19 @@ class DocMeta:
     release_note: str = ""  # 此件公开发布
     attachment_title: str = ""  # 附件：…
     cc: str = ""  # 抄送
+    # The task table's columns as the document writes them, in its order: (header, role or "") — role from
+    # ingest/columns.py (number, category, goal, task, deadline, lead, support, responsible), "" for a column
+    # kept under its own header in Unit.fields.
+    table_columns: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out["table_columns"] = [list(c) for c in self.table_columns]
+        return out
+
+    def column_header(self, role: str, default: str = "") -> str:
+        """The document's own header for a role's column ("承诺时限" for the deadline), else `default`."""
+        return next((h for h, r in self.table_columns if r == role and h), default)
 
     def named_dates(self) -> list[tuple[str, str]]:
         """(成文日期, 2022年6月17日) … in the standard order."""
@@ -44,7 +54,9 @@ class DocMeta:
     @classmethod
     def from_dict(cls, d: dict) -> "DocMeta":
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        values = {k: v for k, v in d.items() if k in known}
+        values["table_columns"] = tuple((str(h), str(r or "")) for h, r in values.get("table_columns") or ())
+        return cls(**values)
 
 
 @dataclass(frozen=True)

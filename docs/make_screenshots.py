@@ -1,5 +1,5 @@
 """Make the README's screenshots: the chat answering a list question, at a desk (1400×900) and on a phone
-(390 wide; the answer and, below it, its sources).
+(390 wide; the answer and, below it, its sources), and the 文库 task table at a desk searched for a word.
 
     .venv/bin/python docs/make_screenshots.py      # needs Debian's chromium and chromium-driver
 
@@ -32,7 +32,7 @@ def free_port() -> int:
 
 
 def main() -> int:
-    from browser_support import DESK, PHONE, Chromium, ask, find, open_page
+    from browser_support import DESK, PHONE, Chromium, ask, find, open_page, open_tab, wait
 
     from assistant.answering.service import Assistant
     from assistant.app.chat_app import build_app, launch_app
@@ -52,6 +52,16 @@ def main() -> int:
         time.sleep(0.5)
         driver.save_screenshot(str(HERE / "screenshot-desktop.png"))
 
+        open_tab(driver, "文库")
+        wait(driver, lambda d: find(d, "#task-count").text.startswith("共 "), 30)
+        find(driver, "#tasks-search input, #tasks-search textarea").send_keys("海关")
+        wait(driver, lambda d: "海关" in find(d, "#task-count").text or not find(d, "#task-count").text
+             .startswith("共 199"), 30)
+        time.sleep(0.5)
+        driver.execute_script("document.getElementById('tasks-column').scrollIntoView({block: 'start'})")
+        time.sleep(0.3)
+        driver.save_screenshot(str(HERE / "screenshot-library.png"))
+
         browser.size(*PHONE, phone=True)
         open_page(driver, url)
         ask(driver, QUESTION)
@@ -64,7 +74,7 @@ def main() -> int:
     finally:
         browser.quit()
         app.close()
-    print(f"已生成：{HERE / 'screenshot-desktop.png'}、{HERE / 'screenshot-phone.png'}")
+    print(f"已生成：{HERE / 'screenshot-desktop.png'}、{HERE / 'screenshot-phone.png'}、{HERE / 'screenshot-library.png'}")
     return 0
 
 

@@ -81,13 +81,13 @@ def test_desk_list_answer_leads_with_its_count_beside_its_sources(chromium, chat
     from assistant.app.downloads import table as expected_table
 
     headers, values = expected_table(tax_rows.rows)
-    assert {"文档", "编号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位"} <= set(headers)
+    assert {"文档", "单元", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位"} <= set(headers)
     assert table[0] == headers and sheet[0] == headers
     assert len(table) == len(sheet) == 1 + 19
-    assert [r[headers.index("编号")] for r in table[1:]] == [r["label"] for r in tax_rows.rows]
+    assert [r[headers.index("单元")] for r in table[1:]] == [r["label"] for r in tax_rows.rows]  # 任务7
     assert [("" if c is None else str(c)) for c in sheet[1]] == [str(v) for v in values[0]]
     assert [r[headers.index("配合单位")] for r in table[1:]] == [r["support"] for r in tax_rows.rows]
-    assert all(r[headers.index("文档")] == tax_rows.rows[0]["doc_title"] for r in table[1:])
+    assert all(r[headers.index("文档")] == f"《{tax_rows.rows[0]['doc_title']}》" for r in table[1:])
 
     # 复制: clean text, every row in full with its 配合单位
     driver.execute_cdp_cmd("Browser.grantPermissions", {
@@ -268,7 +268,8 @@ def test_the_page_is_chinese_in_an_english_browser(chromium, chat_server):
         return out;""")
     assert english == [], english
     footer = find(driver, "footer").text
-    assert "通过 API 使用" in footer and "Use via API" not in footer
+    # Gradio's API page is English: the footer links the project's Chinese API page (接口文档) or nothing
+    assert "Use via API" not in footer and "通过 API 使用" not in footer
     # Gradio's own toasts (the server gone, a file too big) are put in Chinese as they appear
     driver.execute_script("""
         const t = document.createElement('div'); t.className = 'toast-body'; t.id = 'fake-toast';

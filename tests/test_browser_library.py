@@ -21,6 +21,7 @@ from browser_support import (
     needs_chromium,
     open_page,
     open_tab,
+    rect,
     select_option,
     wait,
 )
@@ -40,6 +41,17 @@ def test_library_view_filters_the_task_table_and_scopes_the_chat(chromium, chat_
     count = wait(driver, lambda d: find(d, "#task-count").text.startswith("共 199 项") and find(d, "#task-count"), 20)
     docs = find(driver, "#library-docs").text
     assert seed_doc.title in docs and "桂政办发〔2022〕40号" in docs
+    # every column on the page at 1400 (配合单位 too), rows wrapped short
+    table = find(driver, "#task-table table")
+    assert driver.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth + 1", table)
+    assert rect(driver, find_all(driver, "#task-table th")[-1])["right"] <= DESK[0]
+    assert [th.text for th in find_all(driver, "#task-table th")][-1] == "配合单位"
+    heights = sorted(rect(driver, r)["height"] for r in find_all(driver, "#task-table tbody tr"))
+    median = heights[len(heights) // 2]
+    print(f"\n[figures] seed task table at 1400: {len(heights)} rows, median row height {median:.0f} px")
+    assert median < 120
+    cells = find_all(driver, "#task-table tbody tr:first-child td")
+    assert all(rect(driver, a)["right"] <= rect(driver, b)["left"] + 1 for a, b in zip(cells, cells[1:]))
 
     select_option(driver, "#tasks-lead", "广西税务局")
     wait(driver, lambda d: count.text.startswith("共 19 项"), 20, "the lead filter did not apply")

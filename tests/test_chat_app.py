@@ -244,18 +244,21 @@ def test_downloads_hold_every_row_and_column(notice, tmp_path):
     rows = _list_answer(notice).rows
     rows[0] = {**rows[0], "其他:备注": "=1+1", "task": "=HYPERLINK(\"x\")"}  # an extra column, formula-like text
     headers, values = table(rows)
-    assert headers == ["文档", "文档编号", "编号", "序号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位",
-                       "单元", "备注"]
+    # readable names only: the document as 《…》 and the unit as 任务N, no file stem or internal ref
+    assert headers == ["文档", "单元", "序号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位", "备注"]
     with (write_csv(rows, tmp_path / "rows.csv")).open(encoding="utf-8-sig", newline="") as fh:
         got = list(csv.reader(fh))
     assert got[0] == headers and len(got) == 1 + len(rows)
-    assert got[1][6] == "'=HYPERLINK(\"x\")" and got[1][-1] == "'=1+1"  # never run as formulas
-    assert all(r[0] == notice.title and r[1] == notice.doc for r in got[1:])
+    assert got[1][5] == "'=HYPERLINK(\"x\")" and got[1][-1] == "'=1+1"  # never run as formulas
+    assert all(r[0] == f"《{notice.title}》" and r[1].startswith("任务") for r in got[1:])
+    assert not any(notice.doc in cell or cell.startswith("task-") for r in got[1:] for cell in r)
     sheet = load_workbook(write_xlsx(rows, tmp_path / "rows.xlsx")).active
     cells = [[c.value for c in r] for r in sheet.iter_rows()]
     assert cells[0] == headers and len(cells) == 1 + len(rows)
-    assert cells[1][6] == "=HYPERLINK(\"x\")" and sheet.cell(2, 7).data_type == "s"
-    assert [r[9] or "" for r in cells[1:]] == [r["support"] for r in rows]
+    assert cells[1][5] == "=HYPERLINK(\"x\")" and sheet.cell(2, 6).data_type == "s"
+    assert [r[8] or "" for r in cells[1:]] == [r["support"] for r in rows]
+    names = table(rows, {"deadline": "承诺时限"})[0]  # a document's own header for a column
+    assert "承诺时限" in names and "完成时限" not in names
 
 
 def test_library_view_filters_the_task_table(notice):
@@ -269,7 +272,7 @@ def test_library_view_filters_the_task_table(notice):
     assert helpers and all("南宁海关" in t.support for t in helpers)
     assert lib.select_tasks(notice, text="出口退税") and all("出口退税" in t.text + t.goal
                                                            for t in lib.select_tasks(notice, text="出口退税"))
-    frame = lib.tasks_frame(taxes)
+    frame = lib.tasks_frame(notice, taxes)
     assert list(frame.columns) == ["序号", "指标名称", "目标", "具体任务", "完成时限", "牵头单位", "配合单位"]
     assert len(frame) == len(taxes)
     choices = lib.filter_choices(notice)

@@ -308,6 +308,44 @@ def test_bad_files_leave_the_library_unchanged(tmp_path):
     assert (sorted(library.documents), sorted(p.name for p in folder.iterdir())) == before
 
 
+def test_add_skips_files_that_are_not_documents_and_keeps_what_is_there(tmp_path):
+    """`library add x/*.md` with a README among the files: skipped with a message, never half-added; a file
+    the catalogue holds is never dropped while it is still in the folder."""
+    import sqlite3
+
+    from assistant.config import load_settings
+    from assistant.library.catalog import Library
+
+    folder, source = tmp_path / "docs", tmp_path / "src"
+    folder.mkdir()
+    source.mkdir()
+    small = DATA / "excerpts" / "03-xiamen-2019-yingshang-ruogancuoshi.txt"
+    shutil.copy(small, source / small.name)
+    (source / "README.md").write_text("# 说明\n\n这个文件夹存放政策文件。\n", encoding="utf-8")
+    (source / "LICENSE.txt").write_text("许可协议\n", encoding="utf-8")
+    (source / ".notes.md").write_text("# 备忘\n", encoding="utf-8")
+    library = Library(load_settings(library=folder, index_dir=tmp_path / "index"))
+    given = sorted(source.iterdir())  # what a shell's x/* gives: each file named
+    results = {Path(r.path).name: r for r in library.add(given)}
+    assert results[small.name].status == "added"
+    for name in ("README.md", "LICENSE.txt", ".notes.md"):
+        assert results[name].status == "skipped" and name in results[name].message and "跳过" in results[name].message
+    assert sorted(p.name for p in folder.iterdir()) == [small.name]
+
+    # a README taken in by an earlier version stays while it is in the folder (and is not reported as gone)
+    from assistant.hashing import file_sha256
+
+    readme = folder / "README.md"
+    shutil.copy(source / "README.md", readme)
+    with library._writing():
+        library._ingest(readme, "README.md", file_sha256(readme))
+    again = Library(load_settings(library=folder, index_dir=tmp_path / "index"))
+    assert not [m for m in again.sync() if "已不在" in m]
+    with sqlite3.connect(tmp_path / "index" / "library.sqlite") as db:
+        sources = sorted(row[0] for row in db.execute("SELECT source FROM documents"))
+    assert sources == sorted(["README.md", small.name])
+
+
 # --- incremental index updates with the real model --------------------------------------------------------
 
 

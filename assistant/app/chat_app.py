@@ -54,7 +54,7 @@ from assistant.app.sources_view import (
 from assistant.app.uploads import MAX_UPLOAD_BYTES
 from assistant.app.zh_page import ChinesePageMiddleware
 from assistant.records import Answer
-from assistant.understanding.normalize import strip_unsafe
+from assistant.understanding.normalize import clean_question, strip_unsafe
 
 ALL = T.ALL
 ALL_DOCS = T.ALL_DOCS
@@ -75,7 +75,7 @@ def bridge_script() -> str:
     script = (_STATIC / "chat.js").read_text("utf-8")
     for name, value in (("__GRADIO_WORDS__", T.GRADIO_WORDS), ("__UNIT_LOADING__", T.UNIT_LOADING),
                         ("__UNIT_MISSING__", T.UNIT_MISSING), ("__COPIED__", T.COPIED),
-                        ("__COPY_FAILED__", T.COPY_FAILED)):
+                        ("__COPY_FAILED__", T.COPY_FAILED), ("__API_DOCS__", T.API_DOCS)):
         script = script.replace(name, json.dumps(value, ensure_ascii=False))
     return script
 
@@ -214,7 +214,8 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
         if not rows:
             return gr.update(visible=False, value=None), gr.update(visible=False, value=None)
         if not shown.files:
-            csv_path, xlsx_path = folder.make(shown.id, rows, file_stem(shown.question, len(rows)))
+            asked = shown.answer.query.text if getattr(shown.answer, "query", None) is not None else shown.question
+            csv_path, xlsx_path = folder.make(shown.id, rows, file_stem(asked, len(rows)))
             shown.files = {"csv": str(csv_path), "xlsx": str(xlsx_path)}
         n = len(rows)
         return (gr.update(visible=True, value=shown.files["csv"], label=f"{T.DOWNLOAD_CSV}（{n} 行）"),
@@ -250,6 +251,10 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
             return gr.skip(), gr.skip()
         if not question:
             gr.Warning(T.EMPTY_QUESTION)
+            return gr.skip(), gr.skip()
+        problem = clean_question(question).error
+        if problem:  # too long: say so and keep the text in the box to shorten
+            gr.Warning(problem)
             return gr.skip(), gr.skip()
         return _queue_question(question, history, lead, category, scope, session), ""
 
@@ -441,7 +446,7 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
 
     def refreshed():
         """After an upload: everything that lists the documents, agencies or categories."""
-        return (header_markdown(docs()), lib.documents_frame(docs()), gr.update(choices=lib.doc_choices(docs())),
+        return (header_markdown(docs()), lib.documents_frame(docs()),
                 gr.update(choices=document_choices(assistant)), gr.update(choices=lead_choices(assistant)),
                 gr.update(choices=category_choices(assistant)))
 
@@ -461,14 +466,14 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
                         )
                         with gr.Row(elem_id="ask-row"):
                             question_box = gr.Textbox(
-                                show_label=False, placeholder=T.QUESTION_PLACEHOLDER, elem_id="question",
+                                label=T.QUESTION_LABEL, show_label=False, placeholder=T.QUESTION_PLACEHOLDER, elem_id="question",
                                 scale=5, lines=1, max_lines=4, autofocus=True, submit_btn=False,
                             )
                             ask_btn = gr.Button(T.ASK, variant="primary", elem_id="ask", scale=1, min_width=72)
                         filters_line = gr.Markdown("", elem_id="filters-line")
                         with gr.Row(visible=False, elem_id="feedback-row") as feedback_row:
                             feedback_status = gr.Markdown("", elem_id="feedback-status")
-                            comment_box = gr.Textbox(show_label=False, placeholder=T.FEEDBACK_PROMPT,
+                            comment_box = gr.Textbox(label=T.FEEDBACK_COMMENT_LABEL, show_label=False, placeholder=T.FEEDBACK_PROMPT,
                                                      elem_id="feedback-comment", scale=4, max_lines=4)
                             comment_btn = gr.Button(T.FEEDBACK_SUBMIT, elem_id="feedback-submit", size="sm",
                                                     min_width=80, scale=1)
@@ -544,11 +549,11 @@ def build_app(assistant, feedback_file: Path | str | None = None, allow_upload: 
         app.load(*library.on_load, **private)
         library.scope_button.click(scope_to, library.doc_picker, [scope_dd, tabs], **private)
         if allow_upload:
-            refreshed_parts = [header, library.docs_table, library.doc_picker, scope_dd, lead_dd, category_dd]
+            refreshed_parts = [header, library.docs_table, scope_dd, lead_dd, category_dd]
             library.upload_button.click(
                 upload_handler(assistant, ask_lock, max_upload_bytes, refreshed, len(refreshed_parts)),
                 library.upload_files, [library.upload_status, library.upload_files, *refreshed_parts],
-                concurrency_id="upload", concurrency_limit=1, **private)
+                concurrency_id="upload", concurrency_limit=1, **private).then(*library.after_import, **private)
 
         gr.api(chat, api_name="chat", concurrency_id="ask", concurrency_limit=ask_concurrency())
         gr.api(chat_full, api_name="chat_full", concurrency_id="ask", concurrency_limit=ask_concurrency())

@@ -2,7 +2,9 @@
 
 Rows are the dicts of ``Answer.rows`` (doc, doc_title, ref, label, number, category, goal, task, deadline,
 lead, support, and ``其他:…`` for any other column of the document's table). Every key becomes a column; the
-document each row comes from is named in the first two columns.
+document each row comes from is named first, as a reader names it (《…》), and the unit by its label (任务7);
+internal ids (the file stem, `task-7`) stay out. `names` gives a column the document's own header
+(承诺时限 for the deadline).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from pathlib import Path
 # Known keys in reading order, with their Chinese column names.
 COLUMNS = (
     ("doc_title", "文档"),
-    ("doc", "文档编号"),
-    ("label", "编号"),
+    ("label", "单元"),
     ("number", "序号"),
     ("category", "指标名称"),
     ("goal", "目标"),
@@ -27,27 +28,39 @@ COLUMNS = (
     ("deadline", "完成时限"),
     ("lead", "牵头单位"),
     ("support", "配合单位"),
-    ("ref", "单元"),
 )
-_WIDTHS = {"文档": 28, "文档编号": 20, "编号": 9, "序号": 6, "指标名称": 14, "目标": 24, "具体任务": 60,
-           "完成时限": 14, "牵头单位": 28, "配合单位": 28, "单元": 10}
+_INTERNAL = ("doc", "ref")  # ids for the program, not for a reader
+_WIDTHS = {"文档": 28, "单元": 9, "序号": 6, "指标名称": 14, "目标": 24, "具体任务": 60,
+           "完成时限": 14, "牵头单位": 28, "配合单位": 28}
 
 
-def table(rows: list[dict]) -> tuple[list[str], list[list]]:
-    """(headers, values): the known columns first, then every other key the rows have, in first-seen order."""
-    keys = [k for k, _ in COLUMNS if any(k in r for r in rows)]
+def table(rows: list[dict], names: dict[str, str] | None = None) -> tuple[list[str], list[list]]:
+    """(headers, values): the known columns first, then every other key the rows have, in first-seen order.
+    A known column no row fills (a table without 目标) is left out."""
+    keys = [k for k, _ in COLUMNS if any(r.get(k) not in (None, "") for r in rows)]
     extra: list[str] = []
     for r in rows:
         for k in r:
-            if k not in keys and k not in extra:
+            if k not in keys and k not in extra and k not in _INTERNAL and k not in dict(COLUMNS):
                 extra.append(k)
-    names = dict(COLUMNS)
-    headers = [names[k] for k in keys] + [k.removeprefix("其他:") for k in extra]
-    values = [[_cell(r.get(k)) for k in keys + extra] for r in rows]
-    return headers, values
+    named = dict(COLUMNS) | (names or {})
+    headers = [named[k] for k in keys] + [k.removeprefix("其他:") for k in extra]
+    values = [[_cell(r.get(k), k) for k in keys + extra] for r in rows]
+    return _unique(headers), values
 
 
-def _cell(value):
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h}（{seen[h]}）")
+    return out
+
+
+def _cell(value, key: str = ""):
+    if key == "doc_title" and value:
+        return f"《{value}》"
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
@@ -65,9 +78,9 @@ def _safe_text(value):
     return value
 
 
-def write_csv(rows: list[dict], path: Path | str) -> Path:
+def write_csv(rows: list[dict], path: Path | str, names: dict[str, str] | None = None) -> Path:
     path = Path(path)
-    headers, values = table(rows)
+    headers, values = table(rows, names)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(headers)
@@ -75,13 +88,14 @@ def write_csv(rows: list[dict], path: Path | str) -> Path:
     return path
 
 
-def write_xlsx(rows: list[dict], path: Path | str, sheet: str = "任务清单") -> Path:
+def write_xlsx(rows: list[dict], path: Path | str, names: dict[str, str] | None = None,
+               sheet: str = "任务清单") -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
-    headers, values = table(rows)
+    headers, values = table(rows, names)
     book = Workbook()
     ws = book.active
     ws.title = re.sub(r"[\[\]:*?/\\]", "", sheet)[:31] or "Sheet1"
@@ -109,7 +123,8 @@ def write_xlsx(rows: list[dict], path: Path | str, sheet: str = "任务清单") 
 
 
 def file_stem(question: str, n: int) -> str:
-    """A readable file name from the question: 哪些任务由税务局牵头-19项."""
+    """A readable file name from the question as understood (a follow-up written out in full, not "那配合的
+    呢"): 哪些任务由税务局牵头-19项."""
     words = re.sub(r"[^\w\u4e00-\u9fff]+", "", question or "")[:24] or "回答"
     return f"{words}-{n}项"
 
@@ -123,7 +138,7 @@ class DownloadFolder:
         self.base = Path(tempfile.mkdtemp(prefix="assistant-downloads-"))
         self.keep = keep
 
-    def make(self, key: str, rows: list[dict], stem: str) -> tuple[Path, Path]:
+    def make(self, key: str, rows: list[dict], stem: str, names: dict[str, str] | None = None) -> tuple[Path, Path]:
         folder = self.base / re.sub(r"[^\w-]", "_", key)[:150]
         csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
         if csv_path.is_file() and xlsx_path.is_file():
@@ -131,7 +146,7 @@ class DownloadFolder:
         folder.mkdir(parents=True, exist_ok=True)
         for path, write in ((csv_path, write_csv), (xlsx_path, write_xlsx)):
             partial = path.with_name(f".{secrets.token_hex(4)}{path.suffix}")
-            write(rows, partial)
+            write(rows, partial, names)
             os.replace(partial, path)
         self._prune()
         return csv_path, xlsx_path

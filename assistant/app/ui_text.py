@@ -67,6 +67,11 @@ OUTLINE_TITLE = "目录"
 TASKS_TITLE = "任务清单"
 TASKS_NONE = "这份文档没有任务清单。"
 TASK_SEARCH = "搜索任务（任意列中的词）"
+TASK_SEARCH_PLACEHOLDER = "输入词语，多个词用空格隔开，例如：海关 出口"
+TASKS_NO_MATCH = "没有符合搜索和筛选条件的任务。"
+SORT_HINT = "点击按此列排序"
+ROW_EXPAND_HINT = "点击这一行展开或收起全文"
+SECTION_FILTER = "分组"
 FILTER_LEAD = "牵头单位"
 FILTER_SUPPORT = "配合单位"
 FILTER_CATEGORY = "指标名称"
@@ -78,6 +83,7 @@ UPLOAD_TITLE = "导入文档（工作人员）"
 UPLOAD_HELP = ("支持 .txt .md .docx .pdf .html，单个文件不超过 {limit}。文件会先完整检查，"
                "有问题的文件不会进入文库。导入后即可提问。")
 UPLOAD_BUTTON = "导入到文库"
+UPLOAD_FILES = "选择文件"
 UPLOAD_OFF = "网页导入未开启。管理员可用 `assistant serve --allow-upload` 启动，或在命令行用 `assistant library add 文件` 导入。"
 UPLOAD_NOTHING = "请先选择要导入的文件。"
 UPLOAD_TOO_BIG = "文件 {name} 超过 {limit}，未导入。"
@@ -88,7 +94,31 @@ UPLOAD_DONE = "导入完成，文库现有 {n} 份文档。"
 UPLOAD_UNCHANGED = "文库没有变化。"
 
 # --- Gradio's own words that its Chinese locale leaves in English (aria-labels, titles, toasts) -------
+API_DOCS = "接口文档"
+QUESTION_LABEL = "问题"
+FEEDBACK_COMMENT_LABEL = "补充意见"
 GRADIO_WORDS = {
+    "common.complete": "已完成",  # Gradio's screen-reader status, when its own locale lacks the word
+    "common.loading": "加载中",
+    "common.error": "出错了",
+    "Dataframe": "数据表",
+    "Open cell menu": "打开单元格菜单",
+    "Table actions": "表格操作",
+    "Enter text to search the table": "输入文字搜索表格",
+    "File upload": "上传文件",
+    "Upload file": "上传文件",
+    "Drop File Here": "把文件拖到这里",
+    "Click to Upload": "点击上传",
+    "Sort column": "排序",
+    "Select all": "全选",
+    "Remove": "移除",
+    "Clear search": "清空搜索",
+    "Dropdown": "下拉选择",
+    "Textbox": "文本框",
+    "Chatbot": "对话",
+    "chatbot conversation": "对话",
+    "Scroll down": "向下滚动",
+    "Scroll to bottom": "滚动到底部",
     "Clear": "清空对话",
     "Copy message": "复制",
     "Copy": "复制",

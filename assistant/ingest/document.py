@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.ingest.blocks import Paragraph, RawDocument, ReadError
+from assistant.ingest.blocks import Paragraph, RawDocument, ReadError, Table
 from assistant.ingest.metadata import read_front_matter, reference_date
 from assistant.ingest.structure import build_units
+from assistant.ingest.table_rows import table_columns
 from assistant.ingest.text_tables import text_tables
 from assistant.records import DocMeta, Document, Unit
 from assistant.textutil import fold
@@ -74,6 +75,9 @@ def parse_raw(raw: RawDocument, doc_id: str) -> Document:
         meta = DocMeta.from_dict({**meta.to_dict(), "kind": "table"})
     if any(u.kind == "article" for u in units) and meta.kind == "notice":
         meta = DocMeta.from_dict({**meta.to_dict(), "kind": "regulation"})
+    if any(u.kind == "task" for u in units):
+        columns = table_columns([b for b in blocks if isinstance(b, Table)])
+        meta = DocMeta.from_dict({**meta.to_dict(), "table_columns": columns})
     units = [meta_unit(meta)] + [_preamble_label(u, meta) for u in units]
     return Document(doc=doc_id, meta=meta, units=tuple(units), source=str(raw.path), sha256=raw.sha256,
                     format=raw.format)

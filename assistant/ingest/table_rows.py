@@ -87,3 +87,17 @@ def parse_table(table: Table) -> ParsedTable:
             continue  # a caption or note row inside the table
         out.append(Row(number, cells, extra, section))
     return ParsedTable(columns, out, [])
+
+
+def table_columns(tables: list[Table]) -> tuple[tuple[str, str], ...]:
+    """The columns of a document's task tables, in order, as (header as written, role or ""): the first
+    table's columns, then any new column of a later one. A column whose header is empty is left out."""
+    out: dict[str, str] = {}
+    for table in tables:
+        parsed = parse_table(table)
+        if parsed.columns is None or not parsed.rows:
+            continue
+        for header, role in zip(parsed.columns.headers, parsed.columns.roles):
+            if header and header not in out:
+                out[header] = role or ""
+    return tuple(out.items())

@@ -28,7 +28,17 @@ from assistant.locks import locked_directory
 from assistant.textutil import strip_all_space
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
-_SKIPPED_NAMES = re.compile(r"^(readme|license|changelog)(\.|$)", re.I)
+# Files beside documents that are not documents: a folder's README, its licence, change log, contributors.
+_SKIPPED_NAMES = re.compile(r"^(readme|licen[cs]e|copying|changelog|changes|contributing|authors)([._-]|$)", re.I)
+
+
+def not_a_document(path: Path) -> str | None:
+    """Why a file is not taken as a document (Chinese), or None: dotfiles and a folder's README/LICENSE…"""
+    if path.name.startswith("."):
+        return f"跳过隐藏文件：{path.name}"
+    if _SKIPPED_NAMES.match(path.name):
+        return f"跳过说明文件：{path.name}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,8 +150,15 @@ class Library:
     def _sync(self) -> list[str]:
         messages: list[str] = []
         files = {self._rel(p): p for p in self._files()}
-        shas = {rel: file_sha256(p) for rel, p in files.items()}
         catalogue = self.store.catalogue()
+        # A catalogued file still in the folder stays, even one a scan would not pick up today (a README added
+        # before README files were skipped): the catalogue never drops a file that is still there.
+        for entry in catalogue:
+            for source in [entry["source"], *entry["sources"]]:
+                rel = source[0] if isinstance(source, list) else source
+                if rel not in files and self._abs(rel).is_file():
+                    files[rel] = self._abs(rel)
+        shas = {rel: file_sha256(p) for rel, p in files.items()}
         known: dict[str, str] = {}  # source rel path → doc
         for entry in catalogue:
             primary_ok = (entry["source"] in files and shas[entry["source"]] == entry["sha256"]
@@ -225,17 +242,15 @@ class Library:
                 for p in sorted(path.rglob("*")):
                     if not p.is_file() or any(x.startswith(".") for x in p.relative_to(path).parts):
                         continue
-                    if _SKIPPED_NAMES.match(p.name):
-                        results.append(AddResult(str(p), None, "skipped", f"跳过说明文件：{p.name}"))
+                    if (why := not_a_document(p)) is not None:
+                        results.append(AddResult(str(p), None, "skipped", why))
                     elif p.suffix.lower() in SUPPORTED:
                         files.append(p)
                     else:
                         results.append(AddResult(str(p), None, "error",
                                                  f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
-            elif _SKIPPED_NAMES.match(path.name) or path.name.startswith("."):
-                # Named one by one (a shell's *.md) a README or dot-file is still not a document.
-                what = "隐藏文件" if path.name.startswith(".") else "说明文件"
-                results.append(AddResult(str(path), None, "skipped", f"跳过{what}：{path.name}"))
+            elif (why := not_a_document(path)) is not None:
+                results.append(AddResult(str(path), None, "skipped", why))
             else:
                 files.append(path)
         with self._writing():

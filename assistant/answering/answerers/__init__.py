@@ -2,6 +2,7 @@
 question is not its kind. The first Draft wins."""
 
 from assistant.answering.answerers.base import Answerer, Context
+from assistant.answering.answerers.columns import RowColumnValue, RowsByColumnValue
 from assistant.answering.answerers.compare import Comparison
 from assistant.answering.answerers.documents import DocumentQuestion
 from assistant.answering.answerers.lookup import Lookup
@@ -11,12 +12,13 @@ from assistant.answering.answerers.refusal import Refusal
 from assistant.answering.answerers.rows import SetOverRows
 
 __all__ = ["Answerer", "Context", "Refusal", "AboutPrevious", "NumberedUnit", "DocumentQuestion", "SetOverRows",
-           "Comparison", "Lookup", "default_answerers"]
+           "Comparison", "Lookup", "RowsByColumnValue", "RowColumnValue", "default_answerers"]
 
 
 def default_answerers(ctx: Context, previous) -> list[Answerer]:
     """The order matters: refusals first, then what is answered exactly (a numbered unit, the document
-    itself), comparisons across documents (which step aside for sets over rows: 哪些任务由X牵头), a set of
-    rows, then a lookup by retrieval."""
-    return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx), Comparison(ctx),
-            SetOverRows(ctx), Lookup(ctx)]
+    itself, rows by a value named in one of a table's own columns or by a time limit written in words),
+    comparisons across documents (which step aside for sets over rows: 哪些任务由X牵头), a set of rows, then a
+    row's value in an asked column, then a lookup by retrieval."""
+    return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx),
+            RowsByColumnValue(ctx), Comparison(ctx), SetOverRows(ctx), RowColumnValue(ctx), Lookup(ctx)]

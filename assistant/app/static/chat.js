@@ -13,6 +13,7 @@ const UNIT_LOADING = __UNIT_LOADING__;
 const UNIT_MISSING = __UNIT_MISSING__;
 const COPIED = __COPIED__;
 const COPY_FAILED = __COPY_FAILED__;
+const API_DOCS = __API_DOCS__;
 
 const dialog = element.querySelector("#unit-dialog");
 const toast = element.querySelector("#ui-toast");
@@ -148,6 +149,49 @@ function foldOutlineOnPhones() {
   if (W.innerWidth < 640) outline.removeAttribute("open");
 }
 
+// --- the 文库 task table: a header click sorts by that column (numbers as numbers), again reverses -------
+if (!W.__assistantSort) {
+  W.__assistantSort = true;
+  document.addEventListener("click", (event) => {
+    const row = event.target && event.target.closest ? event.target.closest("table.lib-tasks tbody tr") : null;
+    if (row && !event.target.closest("a")) { row.classList.toggle("open"); return; }
+    const th = event.target && event.target.closest ? event.target.closest("table.lib-tasks th") : null;
+    if (!th) return;
+    const table = th.closest("table");
+    const index = [...th.parentElement.children].indexOf(th);
+    const up = th.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+    th.setAttribute("aria-sort", up ? "ascending" : "descending");
+    const numeric = th.dataset.sort === "num";
+    const body = table.tBodies[0];
+    const rows = [...body.rows];
+    const key = (r) => (r.cells[index] ? r.cells[index].dataset.value || "" : "");
+    rows.sort((a, b) => {
+      const x = key(a), y = key(b);
+      const c = numeric ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y, "zh-CN");
+      return up ? c : -c;
+    });
+    rows.forEach((r) => body.appendChild(r));
+  });
+}
+
+// --- the footer's API link: the project's Chinese API page when the server has one, else none ----------
+W.__assistantApiDocs = W.__assistantApiDocs || fetch("docs", { method: "HEAD" })
+  .then((r) => r.ok && (r.headers.get("content-type") || "").includes("text/html")).catch(() => false);
+function apiLink() {
+  document.querySelectorAll("footer .show-api, footer a[href*='view=api'], footer button").forEach((el) => {
+    if (el.dataset.assistantApi || !/API/.test(el.textContent || "")) return;
+    el.dataset.assistantApi = "1";
+    el.style.display = "none";
+    W.__assistantApiDocs.then((ok) => {
+      if (!ok || !el.parentElement) return;
+      const a = document.createElement("a");
+      a.href = "docs"; a.target = "_blank"; a.rel = "noopener"; a.textContent = API_DOCS; a.className = "api-docs-link";
+      el.parentElement.insertBefore(a, el);
+    });
+  });
+}
+
 // --- Gradio's own words in Chinese ----------------------------------------------------------------------
 const MESSAGE_LABEL = /^(user|bot|assistant)'s message: ([\s\S]*)$/;
 function plainText(markup) {
@@ -183,7 +227,7 @@ function translate(root) {
     }
   });
   // visible text where Gradio writes English: toasts, error labels, the footer
-  document.querySelectorAll(".toast-body, footer, .error, .api-docs-wrap h2, .upload-container").forEach((root) => {
+  document.querySelectorAll(".toast-body, footer, .error, .api-docs-wrap h2, .upload-container, .sr-only").forEach((root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const v = node.nodeValue;
@@ -202,6 +246,7 @@ if (!W.__assistantObserver) {
     requestAnimationFrame(() => {
       queued = false;
       translate(document);
+      apiLink();
       revealNewAnswers();
       foldOutlineOnPhones();
     });
@@ -209,4 +254,5 @@ if (!W.__assistantObserver) {
   W.__assistantObserver.observe(document.body, { subtree: true, childList: true, attributes: true,
     attributeFilter: ["aria-label", "title", "placeholder"], characterData: true });
   translate(document);
+  apiLink();
 }
