@@ -17,6 +17,7 @@ from assistant.answering.evidence import Evidence
 from assistant.answering.render import render
 from assistant.config import Settings, load_settings
 from assistant.library.catalog import Library
+from assistant.library.watch import LibraryWatch
 from assistant.records import Answer, Document
 from assistant.thesaurus import domain_terms, thesaurus
 from assistant.understanding.lexicon import Lexicon
@@ -34,7 +35,9 @@ class Assistant:
         self.sync_messages = self.library.sync()
         self._searcher = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._load_library()
+        self.watch = LibraryWatch(self.library)
 
     def _load_library(self) -> None:
         self.docs: dict[str, Document] = dict(self.library.documents)
@@ -56,6 +59,26 @@ class Assistant:
         with self._lock:
             self._searcher = None
         self._load_library()
+        self.watch.mark()
+
+    def follow_library(self) -> str | None:
+        """Reload when another process (or a file dropped into the folder) changed the library since the last
+        load: checked before every question (two cheap reads), so no answer comes from a removed document.
+        Returns the Chinese note the answer carries, or None when nothing changed."""
+        if not self.watch.changed():
+            return None
+        with self._reload_lock:
+            before = set(self.docs)
+            self.reload()
+        after = set(self.docs)
+        what = [f"新增 {len(after - before)} 份" if after - before else "",
+                f"移除 {len(before - after)} 份" if before - after else ""]
+        what = "，".join(w for w in what if w) or "有文档更新"
+        note = f"文库已更新（{what}），已重新载入，现有 {len(after)} 份文档"
+        import sys
+
+        print(note, file=sys.stderr, flush=True)
+        return note
 
     @property
     def searcher(self):
@@ -90,8 +113,12 @@ class Assistant:
             history: list[str] | None = None) -> Answer:
         """Answer one question. `history` holds the conversation's earlier user questions, oldest first: a
         follow-up ("那配合的呢？") is read against them."""
+        reloaded = self.follow_library()
         query = self.understand(question, history, scope, lead, category)
-        answer = render(self.draft(query), query.question, self.docs, query.docs)
+        drafted = self.draft(query)
+        if reloaded:
+            drafted.notes = [reloaded, *drafted.notes]
+        answer = render(drafted, query.question, self.docs, query.docs)
         answer.query = query
         return answer
 
