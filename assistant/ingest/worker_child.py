@@ -16,6 +16,19 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _near_limit(limit: int) -> bool:
+    """Whether the address space came close to the cap: then a parser's odd error (lxml reports a failed
+    allocation as XPathEvalError or a parse error) was really the memory budget."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= 0.85 * limit
+    except (OSError, ValueError):
+        pass
+    return False
+
+
 def read_within(path: Path, doc_id: str, budget: Budget):
     if path.suffix.lower() == ".pdf" and path.is_file():
         check_pages(path, path.read_bytes(), budget)
@@ -37,13 +50,17 @@ def run(conn, path: str, doc_id: str, budget: Budget) -> None:
             document = read_within(Path(path), doc_id, budget)
             message = ("ok", document, peak_mb())
         except (ReadError, DocumentError) as exc:
-            message = ("error", type(exc).__name__, getattr(exc, "what", ""), exc.reason, peak_mb())
+            if type(exc).__name__ != "BudgetExceeded" and _near_limit(limit):
+                message = ("memory", peak_mb())
+            else:
+                message = ("error", type(exc).__name__, getattr(exc, "what", ""), exc.reason, peak_mb())
         except MemoryError:
             message = ("memory", peak_mb())
         except RecursionError:
             message = ("error", "ReadError", "", "文件结构嵌套过深，无法读取", peak_mb())
         except Exception as exc:  # noqa: BLE001 - a parser bug is still a refusal with a reason
-            message = ("error", "ReadError", "", f"文件内容无法解析（{type(exc).__name__}），文件可能已损坏", peak_mb())
+            reason = f"文件内容无法解析（{type(exc).__name__}），文件可能已损坏"
+            message = ("memory", peak_mb()) if _near_limit(limit) else ("error", "ReadError", "", reason, peak_mb())
         conn.send(message)
     except MemoryError:
         conn.send(("memory", peak_mb()))
