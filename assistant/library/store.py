@@ -102,6 +102,7 @@ class LibraryStore:
         self.path = Path(path)
         self._local = threading.local()
         self._docs_cache: dict[str, Document] | None = None
+        self._docs_version = -1
         self._lock = threading.Lock()
         # A database in a folder this user may not write (a server run by another user than the one who
         # built it) is opened read-only: questions are answered, the catalogue is not changed.
@@ -234,8 +235,10 @@ class LibraryStore:
     def documents(self) -> dict[str, Document]:
         """Every document with its units, in the order they were added (cached until the next write)."""
         with self._lock:
-            if self._docs_cache is None:
+            version = self.version()  # another process may have changed the catalogue since it was read
+            if self._docs_cache is None or self._docs_version != version:
                 self._docs_cache = self._load_documents()
+                self._docs_version = version
             return self._docs_cache
 
     def _load_documents(self) -> dict[str, Document]:
