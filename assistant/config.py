@@ -42,6 +42,15 @@ class Settings:
     device: str = "cpu"
     rrf_k: int = 60
     top_k: int = 10
+    # The budget of reading one file (assistant/ingest/budget.py): sized for a 300-page PDF or a 5,000-row
+    # table with room to spare; `library add --large-files` multiplies it by LARGE_FILES_FACTOR.
+    max_file_mb: int = 200  # bytes on disk
+    max_unpacked_mb: int = 200  # bytes after decompression (.docx/.xlsx/.ofd are zip packages)
+    max_pages: int = 1500
+    max_chars: int = 10_000_000
+    max_units: int = 50_000
+    max_read_seconds: int = 300
+    max_read_memory_mb: int = 3072  # address space of the process that reads the file
 
     def with_overrides(self, **kwargs) -> "Settings":
         clean = {k: v for k, v in kwargs.items() if v is not None}
@@ -62,6 +71,13 @@ _ENV = {
     "device": "ASSISTANT_DEVICE",
     "rrf_k": "ASSISTANT_RRF_K",
     "top_k": "ASSISTANT_TOP_K",
+    "max_file_mb": "ASSISTANT_MAX_FILE_MB",
+    "max_unpacked_mb": "ASSISTANT_MAX_UNPACKED_MB",
+    "max_pages": "ASSISTANT_MAX_PAGES",
+    "max_chars": "ASSISTANT_MAX_CHARS",
+    "max_units": "ASSISTANT_MAX_UNITS",
+    "max_read_seconds": "ASSISTANT_MAX_READ_SECONDS",
+    "max_read_memory_mb": "ASSISTANT_MAX_READ_MEMORY_MB",
 }
 
 

@@ -17,6 +17,7 @@ from assistant.answering.evidence import Evidence
 from assistant.answering.render import render
 from assistant.config import Settings, load_settings
 from assistant.library.catalog import Library
+from assistant.library.watch import LibraryWatch
 from assistant.records import Answer, Document
 from assistant.thesaurus import domain_terms, thesaurus
 from assistant.understanding.lexicon import Lexicon
@@ -35,7 +36,9 @@ class Assistant:
         self._searcher = None
         self.writer = None  # an optional LLMWriter (answering/llm_writer.py): phrases lookups and comparisons
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._load_library()
+        self.watch = LibraryWatch(self.library)
 
     def _load_library(self) -> None:
         self.docs: dict[str, Document] = dict(self.library.documents)
@@ -57,6 +60,26 @@ class Assistant:
         with self._lock:
             self._searcher = None
         self._load_library()
+        self.watch.mark()
+
+    def follow_library(self) -> str | None:
+        """Reload when another process (or a file dropped into the folder) changed the library since the last
+        load: checked before every question (two cheap reads), so no answer comes from a removed document.
+        Returns the Chinese note the answer carries, or None when nothing changed."""
+        if not self.watch.changed():
+            return None
+        with self._reload_lock:
+            before = set(self.docs)
+            self.reload()
+        after = set(self.docs)
+        what = [f"新增 {len(after - before)} 份" if after - before else "",
+                f"移除 {len(before - after)} 份" if before - after else ""]
+        what = "，".join(w for w in what if w) or "有文档更新"
+        note = f"文库已更新（{what}），已重新载入，现有 {len(after)} 份文档"
+        import sys
+
+        print(note, file=sys.stderr, flush=True)
+        return note
 
     @property
     def searcher(self):
@@ -91,10 +114,13 @@ class Assistant:
             history: list[str] | None = None) -> Answer:
         """Answer one question. `history` holds the conversation's earlier user questions, oldest first: a
         follow-up ("那配合的呢？") is read against them."""
+        reloaded = self.follow_library()
         query = self.understand(question, history, scope, lead, category)
         draft, writer = self.draft(query), "extractive"
         if self.writer is not None:
             draft, writer = self.writer.write(draft, query.question, self.docs)
+        if reloaded:
+            draft.notes = [reloaded, *draft.notes]
         answer = render(draft, query.question, self.docs, query.docs)
         answer.query = query
         answer.writer = writer

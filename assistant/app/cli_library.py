@@ -14,6 +14,8 @@ def register(sub) -> None:
     a = lib.add_parser("add", help="导入文件或文件夹（.txt .md .docx .pdf .html），并增量更新索引")
     a.add_argument("paths", nargs="+", help="文件或文件夹路径")
     a.add_argument("--no-index", action="store_true", help="只导入文库，不更新检索索引")
+    a.add_argument("--large-files", action="store_true",
+                   help="放宽单个文件的读取上限（大小、解压后大小、页数、字数、单元数、时间各放宽 10 倍，内存 2 倍）")
     a.set_defaults(func=cmd_add)
     ls = lib.add_parser("list", help="列出文库中的文档")
     ls.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -85,7 +87,7 @@ def cmd_add(args) -> int:
 
     library = open_library(args)
     started = time.perf_counter()
-    results = library.add(args.paths)
+    results = library.add(args.paths, large_files=args.large_files)
     failed = 0
     for r in results:
         stream = sys.stderr if r.status == "error" else sys.stdout

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.language.numerals import NUMERAL
 from assistant.textutil import cn_to_int, int_to_cn
 
-_N = r"[一二三四五六七八九十百零〇两]+"
+_N = NUMERAL  # any size: 第一千二百六十条, 第一万零一条
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 

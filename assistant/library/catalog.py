@@ -19,7 +19,10 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import UserError, shown_path
 from assistant.ingest.blocks import ReadError
-from assistant.ingest.document import PARSER_VERSION, DocumentError, parse_document
+from assistant.ingest.budget import Budget
+from assistant.ingest.document import PARSER_VERSION, DocumentError
+from assistant.ingest.worker import parse_within
+from assistant.library.folder_walk import PART_SUFFIX, remove_partial_copies, walk_added, within
 from assistant.library.names import doc_id_for, short_names
 from assistant.library.store import LibraryStore
 from assistant.records import Document
@@ -66,7 +69,9 @@ class Library:
         self.settings = settings
         self.folder = Path(settings.library)
         self.progress = progress
+        self.budget = Budget.from_settings(settings)
         self.store = LibraryStore(Path(settings.index_dir) / "library.sqlite")
+        self._skipped: list[str] = []  # links out of the folder met by the last _files()
 
     # -- reading ------------------------------------------------------------------------------------
     @property
@@ -100,11 +105,15 @@ class Library:
         if not folder.is_dir():
             return []
         out = []
+        self._skipped = []
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             if any(part.startswith(".") for part in rel.parts) or not path.is_file():
                 continue
             if path.suffix.lower() in SUPPORTED and not _SKIPPED_NAMES.match(path.name):
+                if not within(path, folder):
+                    self._skipped.append(f"跳过链接：{rel.as_posix()}（指向文库文件夹之外，未读取）")
+                    continue
                 out.append(path)
         return out
 
@@ -148,8 +157,11 @@ class Library:
         return []
 
     def _sync(self) -> list[str]:
-        messages: list[str] = []
+        messages: list[str] = list(self.store.take_messages())
+        if self.folder.is_dir():
+            remove_partial_copies(self.folder)  # an add killed while copying (we hold the write lock)
         files = {self._rel(p): p for p in self._files()}
+        messages += self._skipped
         catalogue = self.store.catalogue()
         # A catalogued file still in the folder stays, even one a scan would not pick up today (a README added
         # before README files were skipped): the catalogue never drops a file that is still there.
@@ -160,6 +172,8 @@ class Library:
                     files[rel] = self._abs(rel)
         shas = {rel: file_sha256(p) for rel, p in files.items()}
         known: dict[str, str] = {}  # source rel path → doc
+        # Files the catalogue held were accepted once (perhaps with --large-files): re-read with room.
+        accepted = {s[0] if isinstance(s, list) else s for entry in catalogue for s in entry["sources"]}
         for entry in catalogue:
             primary_ok = (entry["source"] in files and shas[entry["source"]] == entry["sha256"]
                           and entry["parser_version"] == PARSER_VERSION)
@@ -180,7 +194,8 @@ class Library:
         changed = bool(new) or len(catalogue) != len(self.store.catalogue())
         for rel in self._progress(new, "读取文档"):
             try:
-                self._ingest(files[rel], rel, shas[rel])
+                budget = self.budget.raised() if rel in accepted else self.budget
+                self._ingest(files[rel], rel, shas[rel], budget=budget)
             except (ReadError, DocumentError) as exc:
                 messages.append(f"跳过：{exc}")
         if changed:
@@ -194,10 +209,12 @@ class Library:
             return tqdm(items, desc=what, unit="份")
         return items
 
-    def _ingest(self, path: Path, rel: str, sha: str, parsed: Document | None = None) -> AddResult:
+    def _ingest(self, path: Path, rel: str, sha: str, parsed: Document | None = None,
+                budget: Budget | None = None) -> AddResult:
         """Parse one file of the folder into the catalogue (or attach it to the same document)."""
         doc_id = doc_id_for(path, set(self.documents))
-        document = replace(parsed, doc=doc_id) if parsed is not None else parse_document(path, doc_id)
+        document = (replace(parsed, doc=doc_id) if parsed is not None
+                    else parse_within(path, doc_id, budget or self.budget))
         for other in self.documents.values():
             if other.sha256 == sha or same_document(other, document):
                 sources = [s if isinstance(s, list) else [s, other.sha256] for s in self._sources(other)]
@@ -224,9 +241,12 @@ class Library:
             self.store.set_short_names(names)
 
     # -- changing the library -----------------------------------------------------------------------
-    def add(self, paths: Iterable[Path | str]) -> list[AddResult]:
+    def add(self, paths: Iterable[Path | str], large_files: bool = False) -> list[AddResult]:
         """Add files (folders: every supported file in them). Each file is read and parsed before it is
-        copied in; one that fails is reported and nothing of it is kept."""
+        copied in, within the reading budget (raised by `large_files`); one that fails is reported and
+        nothing of it is kept. Links pointing outside the folder being added and the library folder, and
+        hidden files, are skipped with a message."""
+        budget = self.budget.raised() if large_files else self.budget
         if not self.folder.exists():
             try:
                 self.folder.mkdir(parents=True)
@@ -238,41 +258,39 @@ class Library:
         results: list[AddResult] = []
         for raw in paths:
             path = Path(raw)
-            if path.is_dir():
-                for p in sorted(path.rglob("*")):
-                    if not p.is_file() or any(x.startswith(".") for x in p.relative_to(path).parts):
-                        continue
-                    if (why := not_a_document(p)) is not None:
-                        results.append(AddResult(str(p), None, "skipped", why))
-                    elif p.suffix.lower() in SUPPORTED:
-                        files.append(p)
-                    else:
-                        results.append(AddResult(str(p), None, "error",
-                                                 f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
-            elif (why := not_a_document(path)) is not None:
-                results.append(AddResult(str(path), None, "skipped", why))
-            else:
-                files.append(path)
+            for p, skipped in walk_added(path, self.folder):
+                if skipped:
+                    results.append(AddResult(str(p), None, "skipped", skipped))
+                elif (why := not_a_document(p)) is not None:
+                    results.append(AddResult(str(p), None, "skipped", why))
+                elif not path.is_dir() or p.suffix.lower() in SUPPORTED:
+                    files.append(p)
+                else:
+                    results.append(AddResult(str(p), None, "error",
+                                             f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
         with self._writing():
             self._sync()
             for path in self._progress(files, "导入文档"):
-                results.append(self._add_one(path))
+                results.append(self._add_one(path, budget))
             self._name_documents()
         return results
 
-    def _add_one(self, path: Path) -> AddResult:
+    def _add_one(self, path: Path, budget: Budget | None = None) -> AddResult:
         try:
-            probe = parse_document(path, "probe")  # reads and parses completely before anything is copied
+            # reads and parses completely, within the budget, before anything is copied
+            probe = parse_within(path, "probe", budget or self.budget)
         except (ReadError, DocumentError) as exc:
             return AddResult(str(path), None, "error", str(exc))
-        sha = file_sha256(path)
+        sha = probe.sha256  # the bytes that were read: the copy must be these
         for other in self.documents.values():
             if other.sha256 == sha or any(isinstance(s, list) and s[1] == sha for s in self._sources(other)):
                 return AddResult(str(path), other.doc, "same", f"已在文库中：{path.name}（{other.title}）")
         target = self._target_path(path)
         try:
             if path.resolve() != target.resolve():
-                shutil.copyfile(path, target)
+                _copy_verified(path, target, sha)
+        except CopyMismatch as exc:
+            return AddResult(str(path), None, "error", f"无法把 {path.name} 复制到文库文件夹：{exc}")
         except OSError as exc:
             return AddResult(str(path), None, "error",
                              f"无法把 {path.name} 复制到文库文件夹：{exc.strerror or exc}（请检查文件夹是否可写）")
@@ -313,6 +331,25 @@ class Library:
             self.store.delete(doc.doc)
             self._name_documents()
             return doc
+
+
+class CopyMismatch(OSError):
+    """The copy in the library folder is not the file that was read (it changed meanwhile, or the disk)."""
+
+
+def _copy_verified(source: Path, target: Path, sha: str) -> None:
+    """Copy under a hidden temporary name, check size and sha256, then rename into place: the library never
+    shows half a file, and a copy killed midway leaves only a `.name.part-PID` that the next start removes."""
+    temp = target.with_name(f".{target.name}{PART_SUFFIX}{os.getpid()}")
+    try:
+        shutil.copyfile(source, temp)
+        if temp.stat().st_size != source.stat().st_size or file_sha256(temp) != sha:
+            raise CopyMismatch("复制后的大小或校验和与读取的文件不符（文件可能在导入时被修改），未导入")
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
 
 
 _COUNT_NAMES = (("chapter", "章"), ("article", "条"), ("part", "个部分"), ("measure", "条措施"),

@@ -2,8 +2,10 @@
 
 Plain relational tables — documents, units, unit_agencies — with the JSON only for what has no fixed shape
 (metadata dates, extra table columns), so a server database could take the same schema. "Which / how
-many" questions are SQL over units ⋈ unit_agencies (see `select_units`); an embedding cache keyed by
-(model, text hash) lets the index re-embed only what changed.
+many" questions are SQL over units ⋈ unit_agencies (see `select_units`). The embedding cache, keyed by
+(model, text hash), is its own file beside this one (embedding_cache.py); a damaged catalogue found at start
+(quick_check) is set aside and rebuilt from the library folder (integrity.py); `version()` goes up with every
+change, so a running server notices what another process changed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.library.embedding_cache import EmbeddingCache
+from assistant.library.integrity import check_or_set_aside
 from assistant.records import DocMeta, Document, Unit
 
 SCHEMA_VERSION = 1
@@ -76,12 +80,6 @@ CREATE TABLE IF NOT EXISTS unit_agencies (
 CREATE INDEX IF NOT EXISTS unit_agencies_name ON unit_agencies(name, role);
 CREATE INDEX IF NOT EXISTS units_kind ON units(kind, doc);
 CREATE INDEX IF NOT EXISTS units_deadline ON units(deadline_date);
-CREATE TABLE IF NOT EXISTS embeddings (
-    model TEXT NOT NULL,
-    text_sha TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (model, text_sha)
-);
 """
 
 
@@ -104,15 +102,25 @@ class LibraryStore:
         self.path = Path(path)
         self._local = threading.local()
         self._docs_cache: dict[str, Document] | None = None
+        self._docs_version = -1
         self._lock = threading.Lock()
         # A database in a folder this user may not write (a server run by another user than the one who
         # built it) is opened read-only: questions are answered, the catalogue is not changed.
         self.read_only = self.path.is_file() and not (os.access(self.path, os.W_OK)
                                                       and os.access(self.path.parent, os.W_OK))
+        self._messages: list[str] = []
         if self.read_only:
+            self.embeddings = EmbeddingCache(self.path.with_name("embeddings.sqlite"), read_only=True)
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A damaged catalogue is set aside; the library then reads its folder again into a new one.
+            message = check_or_set_aside(self.path, "文库数据库", "正在从文库文件夹重建")
+            if message:
+                self._messages.append(message)
+            legacy = self.path if self.path.is_file() else None
+            self.embeddings = EmbeddingCache(self.path.with_name("embeddings.sqlite"), legacy=legacy)
+            self._messages += self.embeddings.messages
             with self.transaction() as db:
                 db.executescript(_SCHEMA)
                 version = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
@@ -124,6 +132,21 @@ class LibraryStore:
             raise StoreError(_db_message(self.path, exc)) from None
         except OSError as exc:
             raise StoreError(f"无法创建文库数据库所在文件夹 {self.path.parent.name}：{exc.strerror or exc}") from None
+
+    def take_messages(self) -> list[str]:
+        """What opening the database found and did (a damaged file set aside), said once."""
+        messages, self._messages = self._messages, []
+        return messages
+
+    def version(self) -> int:
+        """Goes up with every change of the catalogue by any process: a cheap check that it changed."""
+        row = self._db().execute("SELECT value FROM info WHERE key='version'").fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _bump(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO info (key, value) VALUES ('version', '1') ON CONFLICT(key) DO UPDATE"
+                   " SET value = CAST(value AS INTEGER) + 1")
 
     # -- connections --------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -154,6 +177,7 @@ class LibraryStore:
     # -- documents ----------------------------------------------------------------------------------
     def put(self, document: Document, parser_version: str) -> None:
         with self.transaction() as db:
+            self._bump(db)
             self._delete(db, document.doc)
             m = document.meta
             db.execute(
@@ -181,15 +205,18 @@ class LibraryStore:
 
     def set_short_names(self, names: dict[str, str]) -> None:
         with self.transaction() as db:
+            self._bump(db)
             db.executemany("UPDATE documents SET short_name=? WHERE doc=?", [(v, k) for k, v in names.items()])
 
     def set_sources(self, doc: str, sources: Sequence[str]) -> None:
         with self.transaction() as db:
+            self._bump(db)
             db.execute("UPDATE documents SET sources_json=? WHERE doc=?",
                        (json.dumps(list(sources), ensure_ascii=False), doc))
 
     def delete(self, doc: str) -> None:
         with self.transaction() as db:
+            self._bump(db)
             self._delete(db, doc)
 
     @staticmethod
@@ -208,8 +235,10 @@ class LibraryStore:
     def documents(self) -> dict[str, Document]:
         """Every document with its units, in the order they were added (cached until the next write)."""
         with self._lock:
-            if self._docs_cache is None:
+            version = self.version()  # another process may have changed the catalogue since it was read
+            if self._docs_cache is None or self._docs_version != version:
                 self._docs_cache = self._load_documents()
+                self._docs_version = version
             return self._docs_cache
 
     def _load_documents(self) -> dict[str, Document]:
@@ -303,27 +332,17 @@ class LibraryStore:
 
     # -- embedding cache ----------------------------------------------------------------------------
     def cached_vectors(self, model: str, text_shas: Iterable[str]) -> dict[str, np.ndarray]:
-        shas = list(dict.fromkeys(text_shas))
-        out: dict[str, np.ndarray] = {}
-        db = self._db()
-        for start in range(0, len(shas), 500):
-            batch = shas[start:start + 500]
-            for sha, blob in db.execute(
-                    f"SELECT text_sha, vector FROM embeddings WHERE model=? AND text_sha IN ({','.join('?' * len(batch))})",
-                    [model, *batch]):
-                out[sha] = np.frombuffer(blob, dtype=np.float32)
-        return out
+        return self.embeddings.cached_vectors(model, text_shas)
 
     def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO embeddings (model, text_sha, vector) VALUES (?,?,?)",
-                           [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
+        self.embeddings.cache_vectors(model, vectors)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+        self.embeddings.close()
 
 
 def _db_message(path: Path, exc: Exception) -> str:

@@ -37,6 +37,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import UserError, shown_path
 from assistant.hashing import file_sha256
+from assistant.library.embedding_cache import vector_ok
 from assistant.locks import locked_directory
 from assistant.records import Chunk, Document
 from assistant.retrieval.bm25_arrays import load_bm25
@@ -246,6 +247,11 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
     """Vectors for every chunk: cached ones reused, the rest encoded (and cached). Returns (vectors, encoded)."""
     shas = [text_sha(c.text) for c in chunks]
     known = cache.cached_vectors(encoder.model_id, shas) if cache is not None else {}
+    if known:
+        bad = {sha for sha, v in known.items() if not vector_ok(v, encoder.dim)}
+        if bad:  # a damaged cache must not reach the index: those texts are encoded again
+            print(f"向量缓存中有 {len(bad)} 个向量已损坏（长度、数值或模长不对），将重新编码", file=sys.stderr, flush=True)
+            known = {sha: v for sha, v in known.items() if sha not in bad}
     missing = list(dict.fromkeys(sha for sha in shas if sha not in known))
     if missing:
         texts = {sha: c.text for sha, c in zip(shas, chunks)}
@@ -362,6 +368,11 @@ def _recover_interrupted_swap(target: Path) -> None:
             with contextlib.suppress(OSError):
                 os.replace(aside, target)
                 return
+
+
+def _has_leftovers(target: Path) -> bool:
+    return any(True for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*")
+               for _ in target.parent.glob(pattern))
 
 
 def _remove_leftovers(target: Path) -> None:
@@ -506,9 +517,10 @@ def load_or_build(
     IndexMissingError / IndexCorruptError otherwise — each with a Chinese message naming the fix.
     """
     target = search_dir(settings)
-    if not target.exists() and target.parent.is_dir():
+    if target.parent.is_dir() and (not target.exists() or _has_leftovers(target)):
         with contextlib.suppress(OSError), _build_lock(settings):
-            _recover_interrupted_swap(target)
+            _recover_interrupted_swap(target)  # an index renamed aside by a swap that never finished
+            _remove_leftovers(target)  # temp and aside folders of a build killed midway
     try:
         return _load_if_fresh(target, docs, encoder, strict_model=not rebuild)
     except IndexStoreError as exc:

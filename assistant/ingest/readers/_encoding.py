@@ -85,15 +85,28 @@ def _checked(text: str) -> str:
 
 
 def _decode_utf16_without_bom(data: bytes) -> str:
-    # UTF-16 without BOM puts a NUL in every other byte of ASCII text; anything else with NULs is binary.
-    even, odd = data[0::2].count(0), data[1::2].count(0)
-    half = max(1, len(data) // 2)
-    for codec, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
-        if zeros / half > 0.2:
-            text = _try_decode(data, codec)
-            if text is not None:
-                return text
+    """UTF-16 without BOM: NULs fall on one parity (the high byte of ASCII, newlines included). Chinese text
+    has few of them, so the byte order is chosen by what decodes into ordinary text, not by a NUL ratio."""
+    best, best_score = None, 0.0
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = _try_decode(data, codec)
+        if text is None or _CONTROL.search(text):
+            continue
+        score = _plain_share(text)
+        if score > best_score:
+            best, best_score = text, score
+    if best is not None and best_score >= 0.9:
+        return best
     raise DecodeFailure("文件含有二进制内容（NUL 字节），不是文本文件")
+
+
+_PLAIN = re.compile("[\u0020-\u007e\t\n\r\u00a0-\u00ff\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2000-\u206f]")
+
+
+def _plain_share(text: str) -> float:
+    """The share of characters that ordinary Chinese or Latin text is made of."""
+    sample = text[:20000]
+    return len(_PLAIN.findall(sample)) / max(1, len(sample))
 
 
 def _try_decode(data: bytes, codec: str) -> str | None:

@@ -7,6 +7,7 @@ in a line whose only tabs are at its ends they are indentation and go.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from assistant.ingest.blocks import Block, Paragraph
@@ -23,9 +24,17 @@ def read_txt(path: Path, data: bytes) -> Extracted:
     return Extracted(paragraphs_from_lines(text.splitlines()))
 
 
+# A Markdown heading written in a .txt ("# 标题"): a heading of that level, without its marks.
+_MARKDOWN_HEADING = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
 def paragraphs_from_lines(lines: list[str]) -> list[Block]:
     out: list[Block] = []
     for line in lines:
+        heading = _MARKDOWN_HEADING.match(line)
+        if heading and heading.group(2).strip():
+            out.append(Paragraph(clean_line(heading.group(2)), heading=len(heading.group(1))))
+            continue
         text = clean_line(line, keep_tabs=True)
         if "\t" not in text.strip("\t"):
             text = text.strip()
