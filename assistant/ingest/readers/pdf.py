@@ -30,7 +30,7 @@ _UNMAPPED = "PDF 的文字无法解码（字体缺少字符编码映射），请
 
 
 @dataclass
-class _Page:
+class Page:
     lines: list[PdfLine]
     tables: list[PdfTable]
     height: float
@@ -51,10 +51,10 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
         raise fail(path, _SCANNED)
     if sum(page.unmapped for page in pages) > 0.3 * sum(page.chars for page in pages):
         raise fail(path, _UNMAPPED)
-    return Extracted(_assemble(pages), title)
+    return Extracted(assemble(pages), title)
 
 
-def _read_page(page: Any, index: int) -> _Page:
+def _read_page(page: Any, index: int) -> Page:
     # Fake bold (the same glyph drawn twice, slightly offset) is common in Chinese titles: keep one.
     duplicates = _duplicate_chars(page.chars)
     if duplicates:
@@ -72,7 +72,7 @@ def _read_page(page: Any, index: int) -> _Page:
     raw_lines = text_page.extract_text_lines(return_chars=True, **_TEXT_SETTINGS)
     lines = [line for raw in raw_lines if (line := make_line(index, raw)) is not None]
     unmapped = sum(1 for char in page.chars if char["text"].startswith("(cid:"))
-    return _Page(lines, tables, float(page.height), len(page.chars), unmapped)
+    return Page(lines, tables, float(page.height), len(page.chars), unmapped)
 
 
 def _duplicate_chars(chars: list[dict]) -> set[int]:
@@ -88,7 +88,7 @@ def _duplicate_chars(chars: list[dict]) -> set[int]:
     return duplicates
 
 
-def _assemble(pages: list[_Page]) -> list[Block]:
+def assemble(pages: list[Page]) -> list[Block]:
     bodies = drop_running_lines([page.lines for page in pages], [page.height for page in pages])
     layout = measure(bodies)
     reflow = Reflow(layout) if layout else None
