@@ -27,7 +27,7 @@ from assistant.hashing import file_sha256
 from assistant.locks import locked_directory
 from assistant.textutil import strip_all_space
 
-SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+from assistant.ingest.readers import SUPPORTED_EXTENSIONS as SUPPORTED
 _SKIPPED_NAMES = re.compile(r"^(readme|license|changelog)(\.|$)", re.I)
 
 

@@ -22,6 +22,8 @@ from assistant.ingest.readers._text import clean_line, join_cell_paragraphs
 _HEADER_SEARCH = 8  # rows at the top of a sheet that may hold titles and notes above the header
 _MAX_CELLS = 2_000_000
 _NOT_XLSX = "文件已损坏或不是有效的 Excel 文件"
+_NOT_XLS = "文件已损坏或不是有效的 Excel 97 文件（.xls）"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CSV_DELIMITERS = ",\t;|，"
 
 Grid = list[list[str]]
@@ -53,12 +55,17 @@ def read_xls(path: Path, data: bytes) -> Extracted:
 
     if data.startswith(b"PK\x03\x04"):
         return read_xlsx(path, data)  # an .xlsx under the old name
-    try:
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=False)
-    except Exception:  # not BIFF that xlrd reads (an HTML or XML "xls", a newer variant): ask LibreOffice
+    if not data.startswith(_OLE_MAGIC):
+        if data.lstrip()[:1] != b"<":
+            raise fail(path, _NOT_XLS)
+        # An "xls" that a web system exported as HTML or XML spreadsheet: LibreOffice reads those.
         from assistant.ingest.readers.office import convert
 
         return read_xlsx(path, convert(path, data, "xlsx"))
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=False)
+    except Exception as exc:  # xlrd raises many types for broken or encrypted workbooks
+        raise fail(path, _NOT_XLS + "（或已加密）", exc) from exc
     blocks: list[Block] = []
     for sheet in book.sheets():
         grid = [[_xls_text(sheet.cell(r, c), book.datemode) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
