@@ -310,6 +310,10 @@ def test_image_only_pdf_keeps_every_article(scans):
     assert articles(doc) == articles(source) and len(articles(doc)) >= 8
     assert doc.meta.title == "广东省优化营商环境条例"
     assert "扫描件识别" in doc.units[0].text
+    from assistant.answering.citations import collect_citations
+
+    cited = collect_citations([("scan", "article-1")], {}, {"scan": doc})
+    assert cited[0].label == "第一条（扫描件识别）"
     # Recognised text is close to the text layer's: at most a few characters differ per article.
     import difflib
 

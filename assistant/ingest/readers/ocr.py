@@ -9,6 +9,7 @@ titles and running headers are handled as for a PDF with a text layer.
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import unicodedata
 from collections.abc import Iterable
@@ -51,7 +52,10 @@ def _engine() -> Any:
         from rapidocr_onnxruntime import RapidOCR
     except Exception as exc:  # missing package, or onnxruntime/opencv without their system libraries
         raise OcrUnavailable(f"{_NO_ENGINE}（{type(exc).__name__}）") from exc
-    return RapidOCR(print_verbose=False)
+    # Half the machine's cores (at most 4): onnxruntime's spinning threads slow everything down when they
+    # outnumber the cores free, and the library is read while other work goes on.
+    threads = max(1, min(4, len(os.sched_getaffinity(0)) // 2))
+    return RapidOCR(print_verbose=False, intra_op_num_threads=threads, inter_op_num_threads=1)
 
 
 def recognise(image: Any, page: int, points_per_pixel: float) -> list[PdfLine]:
