@@ -309,7 +309,7 @@ def test_bad_files_leave_the_library_unchanged(tmp_path):
     assert [r.status for r in results] == ["error"] * 5
     for r in results:
         assert Path(r.path).name in r.message and "无法" in r.message
-    assert "不支持的文件类型 .doc" in " ".join(r.message for r in results)
+    assert "旧格式.doc：文件已损坏或不是有效的 Word/WPS 文档" in " ".join(r.message for r in results)
     assert (sorted(library.documents), sorted(p.name for p in folder.iterdir())) == before
 
 
