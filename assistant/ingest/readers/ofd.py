@@ -6,8 +6,10 @@ at X/Y inside it with per-character advances (DeltaX, "g N d" abbreviating N rep
 namespace URIs and prefixes (ofdspec.org/2016, none…) and in whether paths start with "/", so elements are
 matched by local name and paths resolved both ways.
 
-Each TextCode becomes a positioned run; runs on one baseline join into a line (left to right), and the lines
-go through the PDF reader's layout: running headers/footers dropped, paragraphs reflowed, centred titles kept.
+Each TextCode becomes a positioned run. PathObjects give the rules of ruled tables (ofd_tables: runs inside a
+grid become its cells). The other runs on one baseline join into a line (left to right), and the lines and
+tables go through the PDF reader's assembly: running headers/footers dropped, paragraphs reflowed, centred
+titles kept, a table continued on the next page joined.
 Units are millimetres; they are converted to points so the layout's thresholds mean what they mean for PDF.
 """
 
@@ -25,6 +27,7 @@ from lxml import etree
 from assistant.ingest.readers._base import Extracted, fail
 from assistant.ingest.readers._text import clean_line, fix_radicals
 from assistant.ingest.readers.pdf import Page, assemble
+from assistant.ingest.readers.ofd_tables import Segment, TextPiece, find_tables, subpath_segments
 from assistant.ingest.readers.pdf_layout import PdfLine
 
 _MM_TO_PT = 72 / 25.4
@@ -98,14 +101,75 @@ def _read_document(archive: zipfile.ZipFile, names: set[str], doc_path: str) -> 
         if page is None:
             continue
         box = _box(_deep_first(_first(page, "Area"), "PhysicalBox")) or default_box or (0, 0, 210, 297)
-        runs = _runs(page)
+        runs, segments = _runs(page), _segments(page)
         for template in _children(page, "Template"):
             template_path = templates.get(template.get("TemplateID", ""))
             template_xml = _xml(archive, names, template_path) if template_path else None
             if template_xml is not None:
                 runs += _runs(template_xml)
-        pages.append(Page(_lines(index, runs), [], box[3] * _MM_TO_PT))
+                segments += _segments(template_xml)
+        pieces = [TextPiece(r.text, r.x0 * _MM_TO_PT, r.x1 * _MM_TO_PT, (r.baseline - r.size) * _MM_TO_PT,
+                            r.baseline * _MM_TO_PT) for r in runs]
+        scaled = [Segment(s.x0 * _MM_TO_PT, s.y0 * _MM_TO_PT, s.x1 * _MM_TO_PT, s.y1 * _MM_TO_PT) for s in segments]
+        tables, outside = find_tables(index, scaled, pieces)
+        kept = {id(p) for p in outside}
+        runs = [r for r, p in zip(runs, pieces, strict=True) if id(p) in kept]
+        pages.append(Page(_lines(index, runs), tables, box[3] * _MM_TO_PT))
     return pages
+
+
+def _segments(page: etree._Element) -> list[Segment]:
+    """The straight axis-aligned rules drawn by the page's PathObjects (mm)."""
+    out: list[Segment] = []
+    for obj in page.iter():
+        if not isinstance(obj.tag, str) or _local(obj) != "PathObject":
+            continue
+        box = _box(obj.get("Boundary"))
+        data = _text(_first(obj, "AbbreviatedData"))
+        if box is None or not data:
+            continue
+        ctm = _ctm(obj.get("CTM")) or (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+        def place(x: float, y: float) -> tuple[float, float]:
+            a, b, c, d, e, f = ctm
+            return box[0] + a * x + c * y + e, box[1] + b * x + d * y + f
+
+        for points, closed in _subpaths(data.split()):
+            out += subpath_segments([place(x, y) for x, y in points], closed)
+    return out
+
+
+_ARGS = {"M": 2, "S": 2, "L": 2, "Q": 4, "B": 6, "A": 7, "C": 0}
+
+
+def _subpaths(tokens: list[str]) -> list[tuple[list[tuple[float, float]], bool]]:
+    """AbbreviatedData → subpaths as point lists (curves by their end points) and whether each is closed."""
+    out: list[tuple[list[tuple[float, float]], bool]] = []
+    points: list[tuple[float, float]] = []
+    i = 0
+    while i < len(tokens):
+        op = tokens[i]
+        n = _ARGS.get(op)
+        if n is None:
+            i += 1
+            continue
+        args = [_float(t, 0.0) for t in tokens[i + 1:i + 1 + n]]
+        i += 1 + n
+        if len(args) < n:
+            break
+        if op in ("M", "S"):
+            if len(points) > 1:
+                out.append((points, False))
+            points = [(args[0], args[1])]
+        elif op == "C":
+            if len(points) > 1:
+                out.append((points, True))
+            points = points[:1]
+        else:
+            points.append((args[-2], args[-1]))
+    if len(points) > 1:
+        out.append((points, False))
+    return out
 
 
 def _runs(page: etree._Element) -> list[_Run]:
@@ -149,7 +213,9 @@ def _lines(page_index: int, runs: list[_Run]) -> list[PdfLine]:
         parts.sort(key=lambda r: r.x0)
         text = ""
         for previous, run in zip([None, *parts], parts, strict=False):
-            if previous is not None and run.x0 - previous.x1 > 1.5 * run.size and text and not text.endswith(" "):
+            gap = run.x0 - previous.x1 if previous is not None else 0.0
+            ascii_pair = text[-1:].isascii() and text[-1:].isalnum() and run.text[:1].isascii() and run.text[:1].isalnum()
+            if text and not text.endswith(" ") and (gap > 1.5 * run.size or (ascii_pair and gap > 0.15 * run.size)):
                 text += " "
             text += run.text
         text = fix_radicals(clean_line(text))
