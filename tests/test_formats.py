@@ -268,15 +268,18 @@ def test_xls_task_table(xlsx_file, seed_tasks, tmp_path):
     assert task_fields(doc) == seed_tasks
 
 
-def test_gbk_csv_task_table(tmp_path, table_rows, seed_tasks):
+def gbk_csv(path: Path, title: str, rows: list[tuple[str, ...]]) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([TABLE_TITLE])
+    writer.writerow([title])
     writer.writerow(TASK_HEADER)
-    writer.writerows(table_rows)
-    path = tmp_path / "task-table.csv"
+    writer.writerows(rows)
     path.write_bytes(buffer.getvalue().encode("gbk"))
-    doc = parse(path)
+    return path
+
+
+def test_gbk_csv_task_table(tmp_path, table_rows, seed_tasks):
+    doc = parse(gbk_csv(tmp_path / "task-table.csv", TABLE_TITLE, table_rows))
     assert doc.meta.title == TABLE_TITLE
     assert task_fields(doc) == seed_tasks
 
@@ -381,7 +384,7 @@ def test_pages_with_a_text_layer_are_not_recognised(scans, monkeypatch):
 
 
 @needs_soffice
-def test_library_add_folder_of_formats(tmp_path, word97, xlsx_file):
+def test_library_add_folder_of_formats(tmp_path, word97, xlsx_file, table_rows):
     import json
     import sys
 
@@ -391,6 +394,7 @@ def test_library_add_folder_of_formats(tmp_path, word97, xlsx_file):
     shutil.copy(xlsx_file, folder / "tasks.xlsx")
     for ofd in FORMATS.glob("*.ofd"):
         shutil.copy(ofd, folder / ofd.name)
+    gbk_csv(folder / "营商环境任务.csv", "2022年营商环境重点任务表", table_rows[:30])
     (folder / "broken.wps").write_bytes(b"not a document")
     args = ["--library", str(tmp_path / "docs"), "--index-dir", str(tmp_path / "index")]
 
@@ -402,5 +406,7 @@ def test_library_add_folder_of_formats(tmp_path, word97, xlsx_file):
     assert "无法读取文件 broken.wps：" in added.stdout + added.stderr
     listed = json.loads(cli("library", "list", "--json").stdout)
     titles = {d["title"] for d in listed}
-    assert {"优化营商环境条例", TABLE_TITLE, "关于同意张阿三同志辞职的批复", "拿来主义"} <= titles
+    assert {"优化营商环境条例", TABLE_TITLE, "关于同意张阿三同志辞职的批复", "拿来主义", "2022年营商环境重点任务表"} <= titles
+    counts = {d["title"]: d["counts"] for d in listed}
+    assert counts[TABLE_TITLE]["tasks"] == 199 and counts["2022年营商环境重点任务表"]["tasks"] == 30
     assert not (tmp_path / "docs" / "broken.wps").exists()
