@@ -268,6 +268,22 @@ def test_xls_task_table(xlsx_file, seed_tasks, tmp_path):
     assert task_fields(doc) == seed_tasks
 
 
+@needs_soffice
+def test_html_exported_xls(tmp_path, table_rows, seed_tasks):
+    """Web systems export "Excel" as an HTML table named .xls: read through LibreOffice."""
+    import html
+
+    cells = lambda row: "".join(f"<td>{html.escape(c)}</td>" for c in row)  # noqa: E731
+    rows = "".join(f"<tr>{cells(r)}</tr>" for r in [TASK_HEADER, *table_rows[:20]])
+    page = (f'<html><head><meta charset="utf-8"></head><body><table border="1"><tr><td colspan="7">{TABLE_TITLE}'
+            f"</td></tr>{rows}</table></body></html>")
+    path = tmp_path / "export.xls"
+    path.write_text(page, "utf-8")
+    doc = parse(path)
+    assert doc.meta.title == TABLE_TITLE
+    assert task_fields(doc) == seed_tasks[:20]
+
+
 def gbk_csv(path: Path, title: str, rows: list[tuple[str, ...]]) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
