@@ -37,6 +37,7 @@ class DocMeta:
     # ingest/columns.py (number, category, goal, task, deadline, lead, support, responsible), "" for a column
     # kept under its own header in Unit.fields.
     table_columns: tuple[tuple[str, str], ...] = ()
+    ocr: bool = False  # the text was recognised from page images (a scan, a photo): cited as 扫描件识别
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -117,7 +118,7 @@ class Document:
     units: tuple[Unit, ...]
     source: str = ""  # the file it was read from
     sha256: str = ""  # of the file's bytes
-    format: str = ""  # txt | md | docx | pdf | html
+    format: str = ""  # txt | md | docx | doc | wps | pdf | ofd | html | xlsx | xls | csv | image
     short_name: str = ""  # how people name it: 广东条例, 广西2022方案 (set by the library, unique there)
     sources: tuple[str, ...] = ()  # every file in the library holding this same document
 

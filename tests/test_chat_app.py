@@ -317,12 +317,12 @@ def test_upload_checks_like_library_add_and_leaves_the_library_unchanged_on_a_ba
     bad.write_bytes(b"%PDF-1.4\n%garbage that is no pdf at all\n")
     big = tmp_path / "大文件.txt"
     big.write_bytes("第一条 内容。\n".encode() * 200)
-    odd = tmp_path / "表格.xls"
+    odd = tmp_path / "表格.et"
     odd.write_bytes(b"\xd0\xcf\x11\xe0")
     status, changed = import_files(fake, [str(bad), str(big), str(odd)], max_bytes=1000)
     assert not changed and fake.reloads == 0
     assert "无法读取文件 扫描件.pdf" in status and "大文件.txt 超过 1000 B" not in status
-    assert "大文件.txt 超过" in status and "不支持的文件类型 .xls" in status and "文库没有变化" in status
+    assert "大文件.txt 超过" in status and "不支持的文件类型 .et" in status and "文库没有变化" in status
     assert (sorted(library.documents), sorted(p.name for p in folder.iterdir())) == before
 
     good = ROOT / "tests" / "data" / "library" / "excerpts" / "03-xiamen-2019-yingshang-ruogancuoshi.txt"

@@ -43,9 +43,10 @@ def cli_library(tmp_path_factory):
     """A library built by `library add` from every sample file and the seed notice (no index: fast)."""
     root = tmp_path_factory.mktemp("cli")
     args = ["--library", str(root / "docs"), "--index-dir", str(root / "index")]
-    # Every regulation and excerpt (plans/ and formats/ have their own tests).
+    # Every regulation, excerpt and OFD file (plans/ have their own tests).
     files = [str(p) for p in sorted(DATA.iterdir()) if p.is_file()]
-    added = run_cli(*args, "library", "add", *files, str(DATA / "excerpts"), str(SEED), "--no-index")
+    added = run_cli(*args, "library", "add", *files, str(DATA / "excerpts"), str(DATA / "formats"), str(SEED),
+                    "--no-index")
     assert added.returncode == 0, added.stderr
     listed = run_cli(*args, "library", "list", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -62,7 +63,11 @@ def test_every_sample_file_adds_cleanly(cli_library):
     assert sorted(by_title["广东省优化营商环境条例"]["sources"]) == ["guangdong-2022-regulation.md", "guangdong-2022-regulation.pdf"]
     assert sorted(by_title["北京市优化营商环境条例"]["sources"]) == ["beijing-2024-regulation.html", "beijing-2024-regulation.md"]
     files = sorted(p.name for p in (root / "docs").rglob("*") if p.is_file())
-    assert len(files) == 24 and "README.md" not in files  # 17 regulation files, 6 excerpts, the seed
+    assert len(files) == 26 and "README.md" not in files  # 17 regulation files, 6 excerpts, 2 OFD, the seed
+    # The OFD files, with their titles and 文号.
+    assert by_title["关于同意张阿三同志辞职的批复"]["doc_number"] == "路卫发〔2011〕76号"
+    assert by_title["关于同意张阿三同志辞职的批复"]["sources"] == ["luqiao-2011-health-bureau-reply.ofd"]
+    assert by_title["拿来主义"]["sources"] == ["essay-page.ofd"]
 
 
 def test_list_reports_counts_as_the_documents_number_them(cli_library):
@@ -79,7 +84,7 @@ def test_list_reports_counts_as_the_documents_number_them(cli_library):
     national = by_title["优化营商环境条例"]
     assert national["issuer"] == "国务院" and national["doc_number"] == "中华人民共和国国务院令第722号"
     assert national["dates"] == {"adopted": "2019年10月8日", "published": "2019年10月22日", "effective": "2020年1月1日"}
-    assert len({d["doc"] for d in docs}) == len(docs) == 21
+    assert len({d["doc"] for d in docs}) == len(docs) == 23
     # The other regulations, as their own numbering counts them; two versions of one title stay two documents.
     by_doc = {d["doc"]: d for d in docs}
     for doc, articles in {"beijing-2020-regulation": 83, "dezhou-2021-regulation": 48, "qingdao-2021-regulation": 56,
@@ -304,7 +309,7 @@ def test_bad_files_leave_the_library_unchanged(tmp_path):
     assert [r.status for r in results] == ["error"] * 5
     for r in results:
         assert Path(r.path).name in r.message and "无法" in r.message
-    assert "不支持的文件类型 .doc" in " ".join(r.message for r in results)
+    assert "旧格式.doc：文件已损坏或不是有效的 Word/WPS 文档" in " ".join(r.message for r in results)
     assert (sorted(library.documents), sorted(p.name for p in folder.iterdir())) == before
 
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from assistant.answering.draft import MARKER, Key, marker_token
 from assistant.records import Citation, Document, Unit
 
+OCR_NOTE = "（扫描件识别）"  # after the label of a unit whose text was recognised from a scan
+
 
 class Marks:
     """Markers for one answer: tokens that the renderer resolves once it knows which documents are cited."""
@@ -59,6 +61,7 @@ def collect_citations(cited: list[Key], quotes: Mapping[Key, str], docs: Mapping
         unit = doc.unit(ref) if doc else None
         if unit is None:
             continue
-        out.append(Citation(doc=doc_id, doc_title=doc.title, ref=ref, label=unit.label,
-                            quote=quotes.get((doc_id, ref)) or unit.text, title=unit_title(doc, unit)))
+        note = OCR_NOTE if doc.meta.ocr else ""
+        out.append(Citation(doc=doc_id, doc_title=doc.title, ref=ref, label=unit.label + note,
+                            quote=quotes.get((doc_id, ref)) or unit.text, title=unit_title(doc, unit) + note))
     return out

@@ -11,7 +11,7 @@ from assistant.app.cli import settings_from
 def register(sub) -> None:
     p = sub.add_parser("library", help="管理文库：导入、列出、查看、移除文档")
     lib = p.add_subparsers(dest="library_command", required=True)
-    a = lib.add_parser("add", help="导入文件或文件夹（.txt .md .docx .pdf .html），并增量更新索引")
+    a = lib.add_parser("add", help="导入文件或文件夹（.txt .md .docx .doc .wps .pdf .ofd .html .xlsx .xls .csv .png .jpg），并增量更新索引")
     a.add_argument("paths", nargs="+", help="文件或文件夹路径")
     a.add_argument("--no-index", action="store_true", help="只导入文库，不更新检索索引")
     a.add_argument("--large-files", action="store_true",
@@ -113,7 +113,7 @@ def cmd_list(args) -> int:
 
     for d in docs:
         facts = "，".join(x for x in (d.meta.issuer, d.meta.doc_number, f"{d.meta.year}年" if d.meta.year else "") if x)
-        print(f"{d.doc}  [{d.short_name}]  《{d.title}》  {facts}  （{describe_counts(d)}）")
+        print(f"{d.doc}  [{d.short_name}]  《{d.title}》{'（扫描件识别）' if d.meta.ocr else ''}  {facts}  （{describe_counts(d)}）")
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from assistant.answering.citations import OCR_NOTE
 from assistant.app import ui_text as T
 from assistant.app.answer_view import link
 from assistant.records import Document, Unit
@@ -32,7 +33,7 @@ def _counts(doc: Document) -> str:
 
 
 def documents_frame(docs: dict[str, Document]) -> pd.DataFrame:
-    rows = [[d.short_name or d.doc, d.title, KIND_NAMES.get(d.meta.kind, d.meta.kind), d.meta.issuer,
+    rows = [[d.short_name or d.doc, d.title + (OCR_NOTE if d.meta.ocr else ""), KIND_NAMES.get(d.meta.kind, d.meta.kind), d.meta.issuer,
              d.meta.doc_number, _date(d), d.meta.place, _counts(d)] for d in docs.values()]
     return pd.DataFrame(rows, columns=DOC_HEADERS)
 

@@ -17,7 +17,7 @@ from assistant.app import ui_text as T
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-ACCEPTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+from assistant.ingest.readers import SUPPORTED_EXTENSIONS as ACCEPTED
 
 
 def limit_text(max_bytes: int = MAX_UPLOAD_BYTES) -> str:

@@ -31,10 +31,11 @@ Block = Paragraph | Table
 @dataclass(frozen=True)
 class RawDocument:
     path: Path
-    format: str  # "txt" | "md" | "docx" | "pdf" | "html"
+    format: str  # "txt" | "md" | "docx" | "doc" | "wps" | "pdf" | "ofd" | "html" | "xlsx" | "xls" | "csv" | "image"
     blocks: tuple[Block, ...]
     sha256: str  # of the file's bytes
     title_hint: str = ""  # html <title>, docx/pdf core-properties title: a hint, not a verdict
+    ocr: bool = False  # text recognised from images (a scanned PDF, a photo): may hold recognition errors
 
 
 class ReadError(ValueError):

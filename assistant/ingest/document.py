@@ -54,6 +54,8 @@ def meta_unit(meta: DocMeta) -> Unit:
     parts += [f"{name}{value}" for name, value in meta.named_dates()]
     if meta.release_note:
         parts.append(meta.release_note)
+    if meta.ocr:
+        parts.append("文字由扫描件识别（OCR）得到，可能有个别识别错误")
     label = "通知信息" if meta.notice_title else "文件信息"
     return Unit(ref="meta", kind="meta", label=label, text="，".join(parts) + "。")
 
@@ -70,6 +72,8 @@ def parse_raw(raw: RawDocument, doc_id: str) -> Document:
     if not any(u.text or u.title for u in units):
         raise DocumentError(raw.path, "没有识别出任何正文内容")
     meta = front.meta
+    if raw.ocr:
+        meta = DocMeta.from_dict({**meta.to_dict(), "ocr": True})
     if meta.kind in ("plan", "notice") and units and sum(u.kind == "task" for u in units) > 0.6 * len(units) \
             and not any(u.kind in ("measure", "article") for u in units):
         meta = DocMeta.from_dict({**meta.to_dict(), "kind": "table"})

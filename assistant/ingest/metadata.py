@@ -17,7 +17,7 @@ from assistant.places import gazetteer
 from assistant.records import DocMeta
 from assistant.textutil import fold, squeeze_spaces, strip_all_space
 
-KIND_WORDS = r"(?:行动方案|实施方案|工作方案|方案|工作要点|要点|条例|实施细则|细则|办法|规定|实施意见|意见|若干措施|措施|举措|清单|任务分解表|分解表|程序表|一览表|表|计划|规划|纲要|决定|通知)"
+KIND_WORDS = r"(?:行动方案|实施方案|工作方案|方案|工作要点|要点|条例|实施细则|细则|办法|规定|实施意见|意见|若干措施|措施|举措|清单|任务分解表|分解表|程序表|一览表|表|计划|规划|纲要|决定|通知|通报|通告|公告|公报|批复|复函|函|报告|请示|决议|纪要|命令)"
 # A title may end with its 文号 or a short note in brackets: …实施意见(池政〔2017〕101号), …程序表(工商).
 _TITLE_END = re.compile(KIND_WORDS + r"(?:\s*[(（](?:[^()（）]{1,8}|[^()（）]*\d{4}[^()（）]*)[)）])?$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[【(]\s*\d{4}\s*[〕\]】)]\s*\d{1,4}\s*号")

@@ -30,7 +30,7 @@ from assistant.hashing import file_sha256
 from assistant.locks import locked_directory
 from assistant.textutil import strip_all_space
 
-SUPPORTED = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+from assistant.ingest.readers import SUPPORTED_EXTENSIONS as SUPPORTED
 # Files beside documents that are not documents: a folder's README, its licence, change log, contributors.
 _SKIPPED_NAMES = re.compile(r"^(readme|licen[cs]e|copying|changelog|changes|contributing|authors)([._-]|$)", re.I)
 

@@ -16,7 +16,11 @@ from assistant.ingest.readers._tables import is_empty
 from assistant.ingest.readers.docx import read_docx
 from assistant.ingest.readers.html import read_html
 from assistant.ingest.readers.markdown import read_markdown
+from assistant.ingest.readers.ocr import read_image
+from assistant.ingest.readers.ofd import read_ofd
+from assistant.ingest.readers.office import read_doc
 from assistant.ingest.readers.pdf import read_pdf
+from assistant.ingest.readers.sheet import read_csv, read_xls, read_xlsx
 from assistant.ingest.readers.txt import read_txt
 
 __all__ = ["SUPPORTED_EXTENSIONS", "read_file"]
@@ -32,18 +36,25 @@ _READERS: dict[str, tuple[str, Reader]] = {
     ".pdf": ("pdf", read_pdf),
     ".html": ("html", read_html),
     ".htm": ("html", read_html),
+    ".doc": ("doc", read_doc),
+    ".wps": ("wps", read_doc),
+    ".ofd": ("ofd", read_ofd),
+    ".xlsx": ("xlsx", read_xlsx),
+    ".xls": ("xls", read_xls),
+    ".csv": ("csv", read_csv),
+    ".png": ("image", read_image),
+    ".jpg": ("image", read_image),
+    ".jpeg": ("image", read_image),
 }
 SUPPORTED_EXTENSIONS = tuple(_READERS)
-_SUPPORTED_TEXT = "支持 .txt .md .docx .pdf .html"
+_SUPPORTED_TEXT = "支持 .txt .md .docx .doc .wps .pdf .ofd .html .xlsx .xls .csv .png .jpg"
 # Formats people often have, with what to do about them.
 _ADVICE = {
-    ".doc": "请用 Word 或 WPS 打开后另存为 .docx 再导入",
-    ".wps": "请用 WPS 打开后另存为 .docx 再导入",
     ".rtf": "请用 Word 或 WPS 打开后另存为 .docx 再导入",
     ".odt": "请另存为 .docx 再导入",
-    ".xls": "表格文件请把内容另存为 .docx 或 .txt（制表符分隔）再导入",
-    ".xlsx": "表格文件请把内容另存为 .docx 或 .txt（制表符分隔）再导入",
-    ".ofd": "请在 OFD 阅读器中导出为 PDF 再导入",
+    ".et": "请用 WPS 表格另存为 .xlsx 再导入",
+    ".tif": "请把图片另存为 .png 或 .jpg 再导入",
+    ".tiff": "请把图片另存为 .png 或 .jpg 再导入",
 }
 
 
@@ -83,6 +94,7 @@ def read_file(path: Path | str) -> RawDocument:
         blocks=blocks,
         sha256=hashlib.sha256(data).hexdigest(),
         title_hint=extracted.title_hint,
+        ocr=extracted.ocr,
     )
 
 

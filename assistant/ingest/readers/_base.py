@@ -12,6 +12,7 @@ from assistant.ingest.blocks import Block, ReadError
 class Extracted:
     blocks: list[Block] = field(default_factory=list)
     title_hint: str = ""
+    ocr: bool = False  # some of the text was recognised from page images
 
 
 def fail(path: Path, reason: str, cause: BaseException | None = None) -> ReadError:

@@ -25,17 +25,20 @@ from assistant.ingest.readers.pdf_tables import PdfTable, append_continuation, c
 _TEXT_SETTINGS = {"x_tolerance_ratio": 0.25, "y_tolerance": 3}
 _NOT_PDF = "文件已损坏或不是有效的 PDF"
 _ENCRYPTED = "PDF 已加密，无法读取（请先去除密码）"
-_SCANNED = "PDF 没有可提取的文字层（可能是扫描件），请先做文字识别（OCR）"
+_SCANNED = "PDF 是扫描件，文字识别（OCR）没有识别出文字"
+_SCANNED_NO_OCR = "PDF 没有可提取的文字层（扫描件），无法做文字识别"
+_NO_TEXT = "PDF 没有可提取的文字层（页面上没有文字，也没有可识别的图片）"
 _UNMAPPED = "PDF 的文字无法解码（字体缺少字符编码映射），请先做文字识别（OCR）或换用原始文件"
 
 
 @dataclass
-class _Page:
+class Page:
     lines: list[PdfLine]
     tables: list[PdfTable]
     height: float
     chars: int = 0
     unmapped: int = 0  # glyphs without a Unicode mapping: pdfminer writes them as "(cid:N)"
+    has_image: bool = False  # the page shows an image (a scan, when it has no text layer)
 
 
 def read_pdf(path: Path, data: bytes) -> Extracted:
@@ -47,14 +50,25 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
             title = _metadata_title(pdf.metadata)
     except Exception as exc:  # pdfminer raises many types (and pdfplumber wraps them) for broken files
         raise fail(path, _ENCRYPTED if _is_encryption_error(exc) else _NOT_PDF, exc) from exc
-    if not any(page.lines or page.tables for page in pages):
-        raise fail(path, _SCANNED)
     if sum(page.unmapped for page in pages) > 0.3 * sum(page.chars for page in pages):
         raise fail(path, _UNMAPPED)
-    return Extracted(_assemble(pages), title)
+    # Pages without a text layer are scans: their text is recognised; pages with one are read as they are.
+    scanned = [index for index, page in enumerate(pages) if not page.chars and page.has_image]
+    if scanned:
+        from assistant.ingest.readers.ocr import OcrUnavailable, recognise_pdf_pages
+
+        try:
+            recognised = recognise_pdf_pages(path, data, scanned)
+        except OcrUnavailable as exc:
+            raise fail(path, f"{_SCANNED_NO_OCR}：{exc}", exc) from exc
+        for index, lines in recognised.items():
+            pages[index].lines = lines
+    if not any(page.lines or page.tables for page in pages):
+        raise fail(path, _SCANNED if scanned else _NO_TEXT)
+    return Extracted(assemble(pages), title, ocr=bool(scanned))
 
 
-def _read_page(page: Any, index: int) -> _Page:
+def _read_page(page: Any, index: int) -> Page:
     # Fake bold (the same glyph drawn twice, slightly offset) is common in Chinese titles: keep one.
     duplicates = _duplicate_chars(page.chars)
     if duplicates:
@@ -72,7 +86,7 @@ def _read_page(page: Any, index: int) -> _Page:
     raw_lines = text_page.extract_text_lines(return_chars=True, **_TEXT_SETTINGS)
     lines = [line for raw in raw_lines if (line := make_line(index, raw)) is not None]
     unmapped = sum(1 for char in page.chars if char["text"].startswith("(cid:"))
-    return _Page(lines, tables, float(page.height), len(page.chars), unmapped)
+    return Page(lines, tables, float(page.height), len(page.chars), unmapped, bool(page.images))
 
 
 def _duplicate_chars(chars: list[dict]) -> set[int]:
@@ -88,7 +102,7 @@ def _duplicate_chars(chars: list[dict]) -> set[int]:
     return duplicates
 
 
-def _assemble(pages: list[_Page]) -> list[Block]:
+def assemble(pages: list[Page]) -> list[Block]:
     bodies = drop_running_lines([page.lines for page in pages], [page.height for page in pages])
     layout = measure(bodies)
     reflow = Reflow(layout) if layout else None
