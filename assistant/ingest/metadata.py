@@ -126,6 +126,8 @@ def read_front_matter(written: list[str], folded: list[str], title_hint: str, fa
         start = notice_idx + 1 if notice_idx is not None else 0
         for i in range(start, min(n, 40)):
             t = strip_all_space(folded[i])
+            if notice_idx is not None and (t.endswith("的通知") or _NOTICE.match(t)) and t != inner:
+                continue  # the covering notice written again (a page's heading, or broken over two lines)
             if _is_title_line(folded[i]) or (inner and t and t == inner):
                 title_idx = i
                 break

@@ -69,6 +69,11 @@ def _join(parts: list[str]) -> str:
     return text
 
 
+def _heading_line(rest: str) -> bool:
+    rest = rest.strip()
+    return 0 < len(rest) <= 30 and not re.search(r"[。；;，,:：]", rest)
+
+
 def _split_inline(written: str, folded: str) -> tuple[Style, list[tuple[int | None, str, str]]]:
     """"…。(1)甲。(2)乙" → (POINT, [(None, "…。"), (1, "甲。"), (2, "乙")]) when (1), (2)… run in order
     after a sentence end; else one part."""
@@ -125,9 +130,14 @@ class _Builder:
             return False
         _, parent = self._parent_for(style)
         last_here = self.last_in_parent.get((id(parent), style.name), 0)
+        # A heading line may skip one number as published (第三章 then 第五章; 三、 then 五、): it is counted
+        # as written. Only a short line that is a heading, never a number inside running text.
+        skip = style.name in ("chapter", "book", "part") and _heading_line(num.rest)
         if style.legal and style.name in ("article", "chapter", "book"):
-            return num.number in (1, self.last_global[style.name] + 1)
-        return num.number in (1, last_here + 1, self.last_global[style.name] + 1)
+            last = self.last_global[style.name]
+            return num.number in (1, last + 1) or (skip and last > 0 and num.number == last + 2)
+        return num.number in (1, last_here + 1, self.last_global[style.name] + 1) or (
+            skip and last_here > 0 and num.number == last_here + 2)
 
     def open(self, num: Numbering, written_rest: str, folded_rest: str) -> _Node:
         depth, parent = self._parent_for(num.style)
@@ -327,12 +337,13 @@ def _units(nodes: list[_Node], first_leads: bool, reference: date | None) -> lis
                 duty = duty.merged(note)
             texts.append(body)
         text = squeeze_spaces_keep_lines(_join(texts))
-        lead, support, lead_raw, support_raw = duty.resolved(first_leads)
+        who = duty.resolved(first_leads)
         units.append(Unit(
             ref=ref, kind=node.kind, label=_label(node, ref), path=path, number=node.number, parent=parent_ref,
             title=_title_of(node.kind, node.heading if node.kind != "preamble" else ""),
             text=text, deadline=duty.deadline, deadline_date=deadline_date(duty.deadline, reference) if duty.deadline else None,
-            lead=lead, support=support, lead_raw=lead_raw, support_raw=support_raw,
+            lead=who.lead, support=who.support, lead_raw=who.lead_raw, support_raw=who.support_raw,
+            responsible=who.responsible, responsible_raw=who.responsible_raw,
         ))
     return units
 
@@ -351,7 +362,7 @@ def _row_unit(node: _Node, ref: str, path: tuple[str, ...], parent_ref: str | No
         body, note = split_closing_note(task, fold(task))
         if note is not None:
             task, duty = body, duty.merged(note)
-    lead, support, lead_raw, support_raw = duty.resolved(first_leads)
+    who = duty.resolved(first_leads)
     category_raw = cells.get("category", "") or node.row["section"]
     extra = dict(node.row["extra"])
     if cells.get("category") and node.row["section"]:
@@ -360,6 +371,7 @@ def _row_unit(node: _Node, ref: str, path: tuple[str, ...], parent_ref: str | No
         ref=ref, kind="task", label=_label(node, ref), path=path, number=node.number, parent=parent_ref,
         text=task, goal=cells.get("goal", ""), category=canonical_category(category_raw), category_raw=category_raw,
         deadline=duty.deadline, deadline_date=deadline_date(duty.deadline, reference) if duty.deadline else None,
-        lead=lead, support=support, lead_raw=lead_raw, support_raw=support_raw, fields=extra,
+        lead=who.lead, support=who.support, lead_raw=who.lead_raw, support_raw=who.support_raw, fields=extra,
+        responsible=who.responsible, responsible_raw=who.responsible_raw,
     )
 
