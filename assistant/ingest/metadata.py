@@ -22,7 +22,7 @@ KIND_WORDS = r"(?:行动方案|实施方案|工作方案|方案|工作要点|要
 _TITLE_END = re.compile(KIND_WORDS + r"(?:\s*[(（](?:[^()（）]{1,8}|[^()（）]*\d{4}[^()（）]*)[)）])?$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[【(]\s*\d{4}\s*[〕\]】)]\s*\d{1,4}\s*号")
 _ORDER_NUMBER = re.compile(r"(?:中华人民共和国)?[\u4e00-\u9fff]{2,12}?令\s*(?:第\s*\d+\s*号|\(?第?\d+号\)?)")
-_NOTICE = re.compile(r"^(?P<issuer>.*?)关于(?:印发|转发|发布)(?P<inner>.+?)的通知")
+_NOTICE = re.compile(r"^(?P<issuer>.*?)(?:关于(?:印发|转发|发布)|(?<=[会府厅局委室])印发)(?P<inner>.+?)的通知$")
 _NOTICE_ANY = re.compile(r"^(?P<issuer>[^，。,]*?)关于.+(?:通知|意见|决定|方案|办法)")
 _PRINTED = re.compile(r"(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印\s*发$")
 _RELEASE = re.compile(r"^[(]?\s*此件(?:公开发布|不予?公开|依申请公开)[^)]*[)]?$")

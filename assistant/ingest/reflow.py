@@ -23,7 +23,8 @@ _CJK = r"\u4e00-\u9fff"
 _SPACE_BREAK = re.compile(
     rf"(?<=[{_CJK}。；;：:！？）)”])\s+(?=[{_CJK}（(“《]|\d{{1,2}}\s*[.、．](?!\d)|\d{{1,2}}\*)")
 # A numbered heading straight after a sentence end: "…。六、" "…。（二）" "…。3." (not "3.5").
-_NUMBER_BREAK = re.compile(r"(?<=[。；;！？])(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.、．](?!\d))")
+_NUMBER_BREAK = re.compile(r"(?<=[。；;！？:：])(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.、．](?!\d))")
+_SIGNED = re.compile(r"\s(?P<date>\d{4}年\d{1,2}月\d{1,2}日)(?=\s*[\u4e00-\u9fff])(?!\s*(?:前|起|至|以来|印发))")
 # Page chrome left at the start or end of the text.
 _CHROME = re.compile(r"^(首页|当前位置|时间\s*[:：]|来源\s*[:：]|微信|微博|QQ空间|附件下载|打印本页|关闭窗口)")
 
@@ -76,6 +77,8 @@ def split_flattened(text: str) -> list[str]:
         cuts.append(m.start())
     for m in _NUMBER_BREAK.finditer(folded):
         cuts.append(m.start())
+    for m in _SIGNED.finditer(folded):  # "…办公室 2015年8月31日 标题": the signing date is a line of its own
+        cuts += [m.start("date"), m.end("date")]
     cuts = _outside_brackets(folded, cuts)
     if len(cuts) < 3:
         return [text]

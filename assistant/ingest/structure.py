@@ -20,7 +20,7 @@ from assistant.ingest.blocks import Block, Table
 from assistant.ingest.dates import deadline_date
 from assistant.ingest.metadata import FrontMatter
 from assistant.ingest.numbering import ANNEX, ARTICLE, POINT, SUB, Numbering, Style, label_of, match_numbering
-from assistant.ingest.responsibility import FIRST_LEADS, Duty, field_line, split_closing_note
+from assistant.ingest.responsibility import FIRST_LEADS, Duty, field_line, parse_note, split_closing_note
 from assistant.ingest.table_rows import canonical_category, parse_table
 from assistant.records import Unit
 from assistant.textutil import fold, squeeze_spaces, strip_all_space
@@ -330,6 +330,23 @@ def _units(nodes: list[_Node], first_leads: bool, reference: date | None) -> lis
         if node.row is not None:
             units.append(_row_unit(node, ref, path, parent_ref, first_leads, reference))
             continue
+        segments = _note_segments(node.paragraphs) if node.duty.empty else []
+        if len(segments) >= 2:
+            # Several tasks in one unit, each ending with its own note: the unit keeps its text, and each
+            # task becomes a unit of its own under it with the fields its note gives.
+            units.append(Unit(ref=ref, kind=node.kind, label=_label(node, ref), path=path, number=node.number,
+                              parent=parent_ref, title=_title_of(node.kind, node.heading),
+                              text=squeeze_spaces_keep_lines("\n".join(t for t, _ in segments))))
+            for k, (text, duty) in enumerate(segments, start=1):
+                who = duty.resolved(first_leads)
+                units.append(Unit(
+                    ref=f"{ref}.task-{k}", kind="task", label=f"{_label(node, ref)}第{k}项",
+                    path=path + (f"第{k}项",), number=k, parent=ref, text=squeeze_spaces(text),
+                    deadline=duty.deadline,
+                    deadline_date=deadline_date(duty.deadline, reference) if duty.deadline else None,
+                    lead=who.lead, support=who.support, lead_raw=who.lead_raw, support_raw=who.support_raw,
+                    responsible=who.responsible, responsible_raw=who.responsible_raw))
+            continue
         texts, duty = [], node.duty
         for written, folded in node.paragraphs:
             body, note = split_closing_note(written, folded)
@@ -346,6 +363,36 @@ def _units(nodes: list[_Node], first_leads: bool, reference: date | None) -> lis
             responsible=who.responsible, responsible_raw=who.responsible_raw,
         ))
     return units
+
+
+_ANY_NOTE = re.compile(r"[(〔\[【]([^()〔〕\[\]【】]{2,300})[)〕\]】]")
+
+
+def _note_segments(paragraphs: list[tuple[str, str]]) -> list[tuple[str, Duty]]:
+    """A unit's text cut after each responsibility note it contains (at a paragraph's end or after a
+    sentence inside it): [(task text without its note, duty)]. Text after the last note joins the last task."""
+    segments: list[tuple[str, Duty]] = []
+    pending = ""
+    for written, folded in paragraphs:
+        cursor = 0
+        for m in _ANY_NOTE.finditer(folded):
+            before = folded[:m.start()].rstrip()
+            after = folded[m.end():].lstrip(" 。.;；")
+            if not (before.endswith(("。", ";", "；", ".", "”")) or not after):
+                continue
+            duty = parse_note(written[m.start(1):m.end(1)], m.group(1))
+            if duty is None:
+                continue
+            text = (pending + written[cursor:m.start()]).strip()
+            pending, cursor = "", m.end()
+            segments.append((text, duty))
+        rest = written[cursor:].strip(" 。")
+        if rest:
+            pending += ("\n" if pending else "") + written[cursor:].strip()
+    if pending and segments:
+        text, duty = segments[-1]
+        segments[-1] = (text + "\n" + pending, duty)
+    return segments
 
 
 def squeeze_spaces_keep_lines(text: str) -> str:
