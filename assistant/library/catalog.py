@@ -232,6 +232,8 @@ class Library:
                     else:
                         results.append(AddResult(str(p), None, "error",
                                                  f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
+            elif _SKIPPED_NAMES.match(path.name):
+                results.append(AddResult(str(path), None, "skipped", f"跳过说明文件：{path.name}"))
             else:
                 files.append(path)
         with self._writing():
