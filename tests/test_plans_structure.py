@@ -95,6 +95,25 @@ def test_run_together_plan_page_is_read(plans):
     assert [u.number for u in doc.units if u.kind == "part"] == list(range(1, 12))
 
 
+def test_task_table_run_together_by_a_crawler(plans):
+    """Cells run together on one line: 46 numbered tasks in 11 groups; "注：主要责任单位第一个为牵头单位，其余为
+    主要配合单位" (written after the table) makes the first unit lead and the others support."""
+    doc = plans["pingtan-2016-shengtaihuanjing"]
+    tasks = doc.tasks
+    assert [t.number for t in tasks] == list(range(1, 47))
+    assert len({t.category for t in tasks}) == 11
+    assert all(t.lead and t.deadline for t in tasks)
+    first = doc.unit("task-1")
+    assert first.text == "建立生态文明建设领导机制，成立我区生态文明建设领导小组"
+    assert first.category == "推进生态文明建设" and first.deadline_date == date(2016, 3, 31)
+    assert first.lead == ("区经发局",) and first.support == ("区环土局",)
+    sixteen = doc.unit("task-16")
+    assert sixteen.lead == ("相关乡镇人民政府",) and sixteen.support == ("区环土局", "区农发局")
+    assert doc.unit("task-22").category == "城乡生活污水处置、垃圾无害化处置"
+    assert doc.unit("task-46").text == "完成城乡生态环境整治项目投资1.47亿元"
+    assert "序号" not in " ".join(u.text for u in doc.units)
+
+
 def test_every_note_in_the_plans_is_a_unit_with_fields(plans):
     """No closing responsibility note is left in any unit's text."""
     import re

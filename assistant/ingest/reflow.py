@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.blocks import Block, Paragraph
+from assistant.ingest.runon_table import runon_table
 from assistant.textutil import fold
 
 _LONG = 600  # a "paragraph" longer than this with breaks inside is a flattened page
@@ -69,8 +70,6 @@ def _outside_brackets(text: str, positions: list[int]) -> list[int]:
 
 def split_flattened(text: str) -> list[str]:
     """One flattened page line → its paragraphs (the line itself when it is not one)."""
-    if len(text) < _LONG:
-        return [text]
     folded = fold(text)
     cuts: list[int] = []
     for m in _SPACE_BREAK.finditer(folded):
@@ -80,8 +79,8 @@ def split_flattened(text: str) -> list[str]:
     for m in _SIGNED.finditer(folded):  # "…办公室 2015年8月31日 标题": the signing date is a line of its own
         cuts += [m.start("date"), m.end("date")]
     cuts = _outside_brackets(folded, cuts)
-    if len(cuts) < 3:
-        return [text]
+    if not cuts:
+        return [text] if not _CHROME.match(text) else []
     pieces, last = [], 0
     for cut in cuts + [len(text)]:
         piece = text[last:cut].strip()
@@ -91,11 +90,25 @@ def split_flattened(text: str) -> list[str]:
     return [p for p in pieces if not _CHROME.match(p)]
 
 
+def _flattened(text: str) -> list[Block]:
+    """A long line's paragraphs, with a task table run together inside it as a Table block."""
+    at = text.find("序号")
+    found = runon_table(text[at:]) if at >= 0 else None
+    if found is None:
+        return [Paragraph(p) for p in split_flattened(text)]
+    _, table, after = found
+    out: list[Block] = [Paragraph(p) for p in split_flattened(text[:at])]
+    out.append(table)
+    if after:
+        out.extend(Paragraph(p) for p in split_flattened(after) if p)
+    return out
+
+
 def reflow(blocks: list[Block] | tuple[Block, ...]) -> list[Block]:
     out: list[Block] = []
     for block in archive_header(list(blocks)):
         if isinstance(block, Paragraph) and len(block.text) >= _LONG and "\t" not in block.text:
-            out.extend(Paragraph(p) for p in split_flattened(block.text))
+            out.extend(_flattened(block.text))
         else:
             out.append(block)
     return out
