@@ -20,7 +20,7 @@ def _seed():
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        # 自治区 prefix given to every 、 item of its group
+        # a level prefix (自治区) given to every bare department of its 、 group
         ("自治区公安厅、人力资源社会保障厅", ("自治区公安厅", "自治区人力资源社会保障厅")),
         # groups separated by full-width ， and by ASCII ,
         ("自治区市场监管局，人民银行南宁中心支行", ("自治区市场监管局", "人民银行南宁中心支行")),
@@ -46,6 +46,10 @@ def _seed():
          ("自治区“双随机、一公开”监管厅际联席会议其他成员单位",)),
         # items that carry their own prefix keep it once
         ("自治区高级法院、自治区检察院", ("自治区高级人民法院", "自治区检察院")),
+        # one rule for every level: a 省/市 group's bare departments take its prefix, named places keep theirs,
+        # a department's second name in brackets does not stop it
+        ("山东省发展改革委、财政厅、济南海关", ("山东省发展改革委", "山东省财政厅", "济南海关")),
+        ("市委宣传部、新闻出版局（版权局）、青岛电网公司", ("市委宣传部", "市新闻出版局（版权局）", "青岛电网公司")),
         ("", ()),
     ],
 )
@@ -107,3 +111,9 @@ def test_full_and_short_names_reach_every_agency():
     for name in names:
         assert name in table[name]
         assert name in table[short_name(name)]
+
+
+@pytest.mark.parametrize("name, short", [("广西税务局", "税务局"), ("山东省财政厅", "财政厅"), ("自治区公安厅", "公安厅"),
+                                         ("南宁海关", "南宁海关"), ("桂林市人民政府", "桂林市人民政府")])
+def test_short_names_drop_a_province_or_level_only(name, short):
+    assert short_name(name) == short

@@ -387,8 +387,72 @@ def test_no_test_copies_a_gold_question() -> None:
     """Tests use paraphrases, never the gold questions themselves (follow-ups are judged with their history,
     so their short elliptical questions are not looked for)."""
     leaks = _gold_rules().leaks(project_root() / "tests", GOLD)
+    leaks += _library_check().leaks(project_root() / "tests")
     shown = "\n".join(f"{Path(f).name}: {iid} {q}" for f, iid, q in leaks)
     assert not leaks, f"{len(leaks)} gold questions copied into tests:\n{shown}"
+
+
+# --- the library set, split by document ------------------------------------------------------------------
+
+LIBRARY_GOLD = project_root() / "eval" / "library_gold.jsonl"
+
+
+def _library_check():
+    """eval/library_gold_check.py, loaded by path (a standalone script like gold_rules.py)."""
+    if "library_gold_check" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("library_gold_check",
+                                                      project_root() / "eval" / "library_gold_check.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["library_gold_check"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["library_gold_check"]
+
+
+def test_library_gold_loads_and_is_split_by_document() -> None:
+    from assistant.evaluation.library_set import load_split
+
+    gold = load_gold(LIBRARY_GOLD)
+    split = load_split()
+    assert len(gold) >= 300 and len({d for g in gold for d in g.docs}) >= 15
+    assert {split.split_of_doc("beijing-2020-regulation"), split.split_of_doc("beijing-2024-regulation")} == {"test"}
+    for side in ("dev", "test"):
+        assert {"regulation", "plan", "excerpt"} <= {split.kind[d] for d in split.docs(side)}, side
+    for g in gold:
+        sides = {split.split_of_doc(d) for d in g.docs}
+        if sides:
+            assert g.split == ("test" if "test" in sides else "dev"), g.id
+    assert {g.category for g in gold if g.split == "test"} == {g.category for g in gold if g.split == "dev"}
+
+
+def test_library_gold_passes_its_check(capsys) -> None:
+    assert _library_check().check() == 0, capsys.readouterr().out
+
+
+def test_library_check_catches_a_wrong_string_and_a_missing_ref(tmp_path: Path) -> None:
+    check = _library_check()
+    items = check.read_gold()
+    value = next(i for i in items if i["category"] == "value")
+    bad = dict(value, answer_contains=["九十九个工作日"])
+    split = check.read_split()
+    doc_split = {e["doc"]: e["split"] for e in split["documents"]}
+    assert any("not in the text" in e for e in check.check_item(bad, split, doc_split))
+    ghost = dict(value, gold_refs=[value["gold_refs"][0].rpartition(":")[0] + ":article-999"])
+    assert any("does not exist" in e for e in check.check_item(ghost, split, doc_split))
+    wrong_side = dict(value, split="dev" if value["split"] == "test" else "test")
+    assert any("split" in e for e in check.check_item(wrong_side, split, doc_split))
+
+
+def test_compare_scoring_needs_every_document() -> None:
+    from assistant.evaluation.runner import score_answer
+
+    item = GoldItem("comparison-001", "compare", "两地分别怎么规定？", ("a:article-1", "b:article-2"), (),
+                    category="comparison", docs=("a", "b"))
+    both = Answer(question="q", answer="…", citations=[Citation(doc="a", doc_title="", ref="article-1", label="", quote=""),
+                                                       Citation(doc="b", doc_title="", ref="article-2", label="", quote="")])
+    one = Answer(question="q", answer="…", citations=[Citation(doc="a", doc_title="", ref="article-1", label="", quote="")])
+    assert score_answer(item, both, "s", 1.0).scores["correct"] == 1.0
+    half = score_answer(item, one, "s", 1.0)
+    assert half.scores["correct"] == 0.0 and half.scores["doc_recall"] == 0.5
 
 
 def test_report_files(tmp_path: Path) -> None:
@@ -462,3 +526,52 @@ def test_cli_eval_registered_and_user_errors(tmp_path: Path, capsys) -> None:
     assert "第2行" in capsys.readouterr().err
     assert main(["eval", "--gold", str(GOLD), "--systems", "nonsense"]) == 2
     assert "未知的系统" in capsys.readouterr().err
+
+
+def test_cli_eval_library_set_user_errors(tmp_path: Path, capsys) -> None:
+    from assistant.app.cli import build_parser, main
+
+    args = build_parser().parse_args(["eval", "--set", "library", "--split", "dev"])
+    assert args.gold_set == "library" and args.split == "dev"
+    assert build_parser().parse_args(["eval"]).gold_set == "seed"
+    assert main(["eval", "--set", "library", "--gold", str(tmp_path / "missing.jsonl")]) == 2
+    assert "文件不存在" in capsys.readouterr().err
+
+
+def test_library_scores_reports_and_dev_failures(tmp_path: Path) -> None:
+    """library_eval without the model: first-citation correctness, per category / kind, Hit@1 beside the
+    baseline, and the dev failures file."""
+    from assistant.evaluation.library_eval import LibraryRun, write_reports
+    from assistant.evaluation.library_set import LibrarySplit
+    from assistant.evaluation.runner import score_answer
+
+    split = LibrarySplit({"a": "dev", "b": "dev"}, {"a": "regulation", "b": "plan"}, {}, {})
+    gold = [
+        GoldItem("lookup-001", "lookup", "甲？", ("a:article-1",), (), category="lookup", docs=("a",), split="dev"),
+        GoldItem("lookup-002", "lookup", "乙？", ("b:item-2",), (), category="lookup", docs=("b",), split="dev"),
+        GoldItem("refusal-001", "abstain", "丙？", (), (), category="refusal", split="dev"),
+    ]
+
+    def cite(doc, ref):
+        return Citation(doc=doc, doc_title="", ref=ref, label="", quote="")
+
+    # the product cites the right unit first for 甲 (its ranked hits disagree: citations count), not for 乙
+    answers = [
+        Answer(question="甲？", answer="…", citations=[cite("a", "article-1")], hits=[Hit(ref="article-9", score=1, doc="a")]),
+        Answer(question="乙？", answer="…", citations=[cite("b", "item-3"), cite("b", "item-2")]),
+        Answer(question="丙？", answer="没有", abstained=True),
+    ]
+    product = [score_answer(g, a, "assistant", 1.0) for g, a in zip(gold, answers)]
+    hybrid = [score_answer(g, Answer(question=g.question, answer="", hits=[Hit(ref=g.gold_refs[0].split(":")[1], score=1,
+                                                                                 doc=g.docs[0])]), "hybrid", 1.0)
+              for g in gold[:2]]
+    run = LibraryRun(gold, product, hybrid, split, {"assistant": 1.0}, "dev")
+    s = run.summary()
+    assert s["overall"] == pytest.approx(2 / 3, abs=1e-3) and s["false_refusal_rate"] == 0.0
+    assert s["categories"]["lookup"] == {"n": 2, "correct": 0.5}
+    assert s["hit@1"]["regulation"] == {"n": 1, "product": 1.0, "hybrid": 1.0}
+    assert s["hit@1"]["plan"] == {"n": 1, "product": 0.0, "hybrid": 1.0}
+    names = sorted(p.name for p in write_reports(run, tmp_path))
+    assert names == ["library-dev-failures.md", "library-dev.json", "library-dev.md"]
+    failures = (tmp_path / "library-dev-failures.md").read_text(encoding="utf-8")
+    assert "lookup-002" in failures and "lookup-001" not in failures

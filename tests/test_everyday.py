@@ -41,7 +41,9 @@ def test_thesaurus_matches_everyday_wording(text, term):
 
 def test_thesaurus_does_not_invent_matches():
     assert thesaurus().find("今天天气怎么样") == []
-    assert thesaurus().expansion("开办企业的时限") == []  # already the documents' word
+    assert thesaurus().expansion("不动产登记的时限") == []  # already the documents' only word for it
+    # Already one of the documents' words: only their other words for the same thing are added.
+    assert "开办企业" not in thesaurus().expansion("开办企业的时限")
 
 
 # --- typos --------------------------------------------------------------------------------------------

@@ -205,6 +205,8 @@ def write_meta_all(docs: list[Document], marks: Marks, question: str = "") -> Wr
                 sentence = next(s for s in re.split(r"(?<=[。；])", unit.text) if _IN_FORCE.search(s))
                 text += f"\n\n{unit.label}：“{sentence.strip()}”{marks.marker(doc.doc, unit.ref)}"
                 quotes[(doc.doc, unit.ref)] = sentence.strip()
+            elif not doc.meta.dates.get("effective"):
+                text += "\n\n文件正文和文件信息都没有写明施行日期。"
         parts.append(text)
     return "\n\n".join(parts), quotes
 

@@ -94,6 +94,16 @@ class Evidence:
             return 0.0
         return sum(t.weight for t in terms if any(a in text for a in t.alternatives)) / total
 
+    def unknown_subject(self, terms: list[Term]) -> str | None:
+        """The word the question is mainly about, when no unit of the library has it (or a synonym): 养老金
+        in "怎么申请养老金" carries most of the question's weight, so a unit that shares only 申请 does not
+        answer it."""
+        total = sum(t.weight for t in terms)
+        for t in terms:
+            if total and t.weight >= 0.6 * total and len(t.text) >= 2 and not any(self.df(a) for a in t.alternatives):
+                return t.text
+        return None
+
     def support(self, terms: list[Term], key: tuple[str, str]) -> float:
         """Coverage counting only the words some unit of the library has: what tells units apart (a word no
         unit has lowers every unit's coverage alike)."""

@@ -116,6 +116,9 @@ def _rate_subject(question: str) -> list[str]:
     return [window[i : i + 2] for i in range(len(window) - 1) if not set(window[i : i + 2]) & _FUNCTION_CHARS]
 
 
+_ITEM = re.compile(r"[（(][一二三四五六七八九十]+[)）]")
+
+
 def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2) -> bool:
     """Does some part of the text give the asked kind of value *and* talk about the question's subject?
 
@@ -123,8 +126,11 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
     """
     pieces = _rate_subject(question) if kind == "rate" else []
     limit = kind in ("money", "number", "rate", "time") and bool(_ASKS_LIMIT.search(_last_clause(question)))
+    # An article whose items (（一）（二）…) hang off one opening sentence: each item is about that sentence's
+    # subject (简化注册登记手续：…（二）…一个工作日内办结).
+    stem = sentences(text)[0] if _ITEM.search(text) else ""
     return any(
-        gives_value(c, kind) and shared_bigrams(question, c) >= min_shared
+        gives_value(c, kind) and shared_bigrams(question, stem + c) >= min_shared
         and (not pieces or _rate_with_subject(c, pieces))
         and (not limit or bool(_GIVES_LIMIT.search(c)))
         for c in _candidates(text)

@@ -53,9 +53,13 @@ def _weights() -> tuple[float, ...]:
     return tuple(float(w) for w in weights)
 
 
-def score(c: Candidate, weights: tuple[float, ...] | None = None) -> float:
+def weighted(row: list[float], weights: tuple[float, ...] | list[float] | None = None) -> float:
     w = weights or _weights()
-    return sum(a * b for a, b in zip(w, features(c)))
+    return sum(a * b for a, b in zip(w, row))
+
+
+def score(c: Candidate, weights: tuple[float, ...] | None = None) -> float:
+    return weighted(features(c), weights)
 
 
 def ranked(candidates: list[Candidate], weights: tuple[float, ...] | None = None) -> list[Candidate]:

@@ -30,6 +30,9 @@ def register(subparsers) -> None:
         help="在评测集上评测问答助手与基线系统",
         description="在评测集上逐题运行各系统（进程内），按题型计分并输出对比表与报告。",
     )
+    p.add_argument("--set", dest="gold_set", choices=("seed", "library"), default="seed",
+                   help="评测集：seed（种子通知的题目，默认）或 library（文库中各文档的题目，按文档划分 dev/test；"
+                        "文库与索引只建一次，缓存在索引目录下）")
     p.add_argument("--gold", metavar="FILE", help=f"评测集 JSONL 文件（默认 {DEFAULT_GOLD}）")
     p.add_argument(
         "--systems",
@@ -81,7 +84,39 @@ def text_report(summary: dict) -> str:
     return "\n\n".join(parts)
 
 
+def cmd_library_eval(args) -> int:
+    from assistant.retrieval.encoder import EncoderError
+    from assistant.evaluation.library_eval import markdown, run_library_eval, write_reports
+    from assistant.evaluation.runner import GoldFileError
+    from assistant.retrieval.index_store import IndexStoreError
+
+    split = getattr(args, "split", "all") or "all"
+    try:
+        run = run_library_eval(_settings(args), split, log=_log, gold_path=args.gold)
+    except GoldFileError as exc:
+        raise UserError(str(exc)) from None
+    except (EncoderError, IndexStoreError) as exc:
+        raise UserError(str(exc)) from None
+    if not run.gold:
+        raise UserError(f"评测集中没有 split 为 {split} 的题目")
+    parts = [run.subset(s) for s in ("test", "dev") if any(g.split == s for g in run.gold)]
+    if args.json:
+        print(json.dumps({p.split_name: p.summary() for p in parts}, ensure_ascii=False, indent=1))
+    else:
+        print("\n\n".join(markdown(p.summary()) for p in parts))
+    if not args.no_report:
+        directory = Path(args.report) if args.report else project_root() / DEFAULT_REPORT_DIR
+        try:
+            written = [path for p in parts for path in write_reports(p, directory)]
+        except OSError as exc:
+            raise UserError(f"无法写入报告目录 {directory}：{exc}") from None
+        _log("报告已写入：" + "、".join(str(p) for p in written))
+    return 0
+
+
 def cmd_eval(args) -> int:
+    if getattr(args, "gold_set", "seed") == "library":
+        return cmd_library_eval(args)
     from assistant.retrieval.encoder import EncoderError
     from assistant.evaluation.runner import GoldFileError, load_gold, run_eval
     from assistant.evaluation.systems import Resources, SystemUnavailableError, build_systems, parse_system_names

@@ -19,6 +19,7 @@ METRICS: dict[str, tuple[str, ...]] = {
     "fact": ("answer_acc", "false_abstain_rate"),
     "list": ("precision_micro", "recall_micro", "f1_micro", "f1_macro", "exact_set", "false_abstain_rate"),
     "count": ("answer_acc", "precision_micro", "recall_micro", "f1_micro", "f1_macro", "exact_set", "false_abstain_rate"),
+    "compare": ("correct", "doc_recall", "answer_acc", "false_abstain_rate"),
     "abstain": ("abstain_rate", "false_abstain_rate"),
 }
 # One number per type for the overview table and the chart's headline panel.
@@ -28,6 +29,7 @@ HEADLINE: tuple[tuple[str, str], ...] = (
     ("fact", "answer_acc"),
     ("list", "f1_micro"),
     ("count", "answer_acc"),
+    ("compare", "correct"),
     ("abstain", "abstain_rate"),
 )
 

@@ -39,10 +39,11 @@ from pathlib import Path
 from assistant.evaluation import metrics as em
 from assistant.records import Answer
 
-TYPES: tuple[str, ...] = ("lookup", "measure", "fact", "list", "count", "abstain")
+TYPES: tuple[str, ...] = ("lookup", "measure", "fact", "list", "count", "compare", "abstain")
 RANKED_TYPES = ("lookup", "measure")
 SET_TYPES = ("list", "count")
-STRING_TYPES = ("fact", "count")
+COMPARE_TYPES = ("compare",)
+STRING_TYPES = ("fact", "count", "compare")
 KEYS = ("id", "type", "question", "gold_refs", "answer_contains", "notes")
 SPLITS: tuple[str, ...] = ("dev", "test")
 TAGS: tuple[str, ...] = ("colloquial", "traditional", "typo", "followup", "document", "tempting", "fullwidth")
@@ -75,6 +76,8 @@ class GoldItem:
     history: tuple[str, ...] = ()
     split: str = ""
     tags: tuple[str, ...] = ()
+    category: str = ""  # the library set's question kind (lookup, value, article, comparison …); "" in the seed set
+    docs: tuple[str, ...] = ()  # the library set: the documents the question is about (its gold, or the one it names)
 
     @property
     def qualified(self) -> bool:
@@ -113,9 +116,9 @@ def parse_gold_line(raw: str, path: Path, line: int) -> GoldItem:
     contains = _string_list(obj["answer_contains"], "answer_contains", path, line)
     if kind == "abstain" and refs:
         raise GoldFileError(path, "abstain 题的 gold_refs 应为空", line)
-    if kind in RANKED_TYPES + SET_TYPES and not refs:
+    if kind in RANKED_TYPES + SET_TYPES + COMPARE_TYPES and not refs:
         raise GoldFileError(path, f"{kind} 题的 gold_refs 不能为空", line)
-    if kind in STRING_TYPES and not contains:
+    if kind in ("fact", "count") and not contains:
         raise GoldFileError(path, f"{kind} 题的 answer_contains 不能为空", line)
     if kind == "count" and not all(em.normalize_answer(c).isdigit() for c in contains):
         raise GoldFileError(path, "count 题的 answer_contains 应为数字", line)
@@ -137,8 +140,15 @@ def parse_gold_line(raw: str, path: Path, line: int) -> GoldItem:
         raise GoldFileError(path, f"未知的标签 {unknown[0]!r}（可选 {'、'.join(TAGS)}）", line)
     if "followup" in tags and not history:
         raise GoldFileError(path, "followup 题需要 history（之前的提问）", line)
+    category = obj.get("category") or ""
+    docs = obj.get("docs") or []
+    if not isinstance(category, str) or not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
+        raise GoldFileError(path, "字段 category 应为字符串，docs 应为文档编号列表", line)
+    if kind in COMPARE_TYPES and not all(":" in r for r in refs):
+        raise GoldFileError(path, "compare 题的 gold_refs 应写明文档（doc:ref）", line)
     return GoldItem(obj["id"], kind, obj["question"], refs, contains, notes if isinstance(notes, str) else "", line,
-                    scope=scope, history=tuple(history), split=split, tags=tuple(dict.fromkeys(tags)))
+                    scope=scope, history=tuple(history), split=split, tags=tuple(dict.fromkeys(tags)),
+                    category=category, docs=tuple(docs))
 
 
 def _gold_refs(value, path: Path, line: int) -> tuple[str, ...]:
@@ -243,6 +253,8 @@ def score_answer(item: GoldItem, answer: Answer, system: str, latency_ms: float)
     if item.type in STRING_TYPES:
         ok = em.answer_correct(answer.answer, item.answer_contains, count=item.type == "count")
         scores["answer_acc"] = float(ok)
+    if item.type in COMPARE_TYPES:
+        scores["doc_recall"] = compare_doc_recall(cited, item.gold_refs)
     if item.type == "fact" and item.gold_refs:
         scores["hit@1"] = em.hit_at_k(ranked, item.gold_refs, 1)  # the fact read from the right unit
     scores["correct"] = correct(item.type, scores, bool(answer.abstained))
@@ -262,6 +274,18 @@ def score_answer(item: GoldItem, answer: Answer, system: str, latency_ms: float)
     )
 
 
+def compare_doc_recall(cited: Sequence[str], gold: Sequence[str]) -> float:
+    """A comparison across documents: the share of the gold documents for which the answer cites at least one of
+    that document's gold units ("doc:ref" on both sides)."""
+    wanted: dict[str, set[str]] = {}
+    for ref in gold:
+        wanted.setdefault(ref.rpartition(":")[0], set()).add(ref)
+    if not wanted:
+        return 0.0
+    got = set(cited)
+    return sum(1 for refs in wanted.values() if refs & got) / len(wanted)
+
+
 def correct(kind: str, scores: dict[str, float], abstained: bool) -> float:
     """1.0 when the whole answer is right, per type:
         abstain          it abstained
@@ -271,6 +295,8 @@ def correct(kind: str, scores: dict[str, float], abstained: bool) -> float:
                          ref is one of them (the number read from the right row)
           list           the cited set equals the gold set (exact_set)
           count          the count is right (answer_acc)
+          compare        every gold document is cited with one of its gold units (doc_recall 1), and every expected
+                         string is in the answer
     Used for the per-tag accuracy, follow-up accuracy and typo resolution."""
     if kind == "abstain":
         return 1.0 if abstained else 0.0
@@ -284,6 +310,8 @@ def correct(kind: str, scores: dict[str, float], abstained: bool) -> float:
         return scores.get("exact_set", 0.0)
     if kind == "count":
         return scores.get("answer_acc", 0.0)
+    if kind == "compare":
+        return 1.0 if scores.get("doc_recall", 0.0) >= 1.0 and scores.get("answer_acc", 1.0) >= 1.0 else 0.0
     return 0.0
 
 
@@ -324,6 +352,9 @@ def aggregate(results: Sequence[QuestionResult]) -> Summary:
             )
         if kind in STRING_TYPES:
             m["answer_acc"] = em.mean(r.scores["answer_acc"] for r in rs)
+        if kind in COMPARE_TYPES:
+            m["doc_recall"] = em.mean(r.scores["doc_recall"] for r in rs)
+            m["correct"] = em.mean(r.scores["correct"] for r in rs)
         if kind == "abstain":
             m["abstain_rate"] = em.rate(r.abstained for r in rs)
             # The other side of the abstention decision: over every answerable question.

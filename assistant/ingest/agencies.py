@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from assistant.textutil import to_simplified
+from assistant.places import gazetteer
 
 _OPEN = "“「（(〔[【"
 _CLOSE = "”」）)〕]】"
@@ -25,7 +26,8 @@ _CITY_COUNTY = re.compile(r"各(?:市|县|区|州|镇|乡)(?:、(?:市|县|区|�
 CITY_COUNTY_UNIT = "各市、县（市、区）人民政府"
 _SEED_CITY_COUNTY = re.compile(r"各市、县[（(]市、区[）)]人民政府")
 # A department name: what a bare item must end with to take the group's prefix.
-_DEPARTMENT = re.compile(r"(厅|局|委|办|办公室|中心|处|科|所|站|队|院|署|会)$")
+# A department's name ends in one of these, before any "（版权局）"-style second name.
+_DEPARTMENT = re.compile(r"(厅|局|委|办|办公室|中心|处|科|所|站|队|院|署|会)(（[^（）]*）)?$")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,11 @@ def _prefix_of(item: str) -> str | None:
     for prefix in data.place_prefixes:
         if item.startswith(prefix) and len(item) > len(prefix) + 1:
             return prefix
+    # A place's full name opening the list (山东省发展改革委、财政厅) is its prefix too; a short one
+    # (南宁海关) names that body only.
+    place = _leading_place(item)
+    if place and place == gazetteer().by_name[place].name and _DEPARTMENT.search(item):
+        return place
     return None
 
 
@@ -103,6 +110,8 @@ def _takes_prefix(item: str) -> bool:
     data = agency_data()
     if item.startswith(data.level_words) and not item.startswith(data.level_word_exceptions):
         return False
+    if _leading_place(item):
+        return False  # 南宁海关, 广西电网公司: the name carries its own place
     if any(marker in item for marker in data.unprefixed_markers):
         return False
     return bool(_DEPARTMENT.search(item))
@@ -128,10 +137,7 @@ def _expand_group(group: str) -> list[str]:
         if all(len(b) <= 4 and not b.endswith(("厅", "局", "委", "办", "院", "府")) for b in bare):
             items = [f"{b}市人民政府" for b in bare] + [items[-1]]
     prefix = _prefix_of(items[0]) if items else None
-    if prefix == "自治区":
-        # The seed notice's rule: a group opened by 自治区 gives it to every item that lacks it.
-        items = [i if i.startswith("自治区") else f"自治区{i}" for i in items]
-    elif prefix:
+    if prefix:
         items = [items[0]] + [f"{prefix}{i}" if _takes_prefix(i) else i for i in items[1:]]
     return items
 
@@ -164,10 +170,20 @@ def is_collective(name: str) -> bool:
 
 def short_name(name: str) -> str:
     """The name without its level prefix: 自治区市场监管局 → 市场监管局, 市财政局 → 财政局."""
-    for prefix in ("自治区", "广西", *agency_data().place_prefixes):
+    place = _leading_place(name, levels=("province",))  # 南宁海关, 桂林市人民政府 keep their city
+    prefixes = ([place] if place else []) + list(agency_data().place_prefixes)
+    for prefix in prefixes:
         if name.startswith(prefix) and len(name) > len(prefix) + 1:
             return name[len(prefix):]
     return name
+
+
+def _leading_place(name: str, levels: tuple[str, ...] = ("province", "city")) -> str:
+    """The province or city name a name starts with (广西税务局 → 广西), or ""."""
+    found = gazetteer().find(name[:8])
+    if found and found[0][0] == 0 and found[0][2].level in levels:
+        return name[: found[0][1]]
+    return ""
 
 
 def alias_table(canonical_names: list[str] | tuple[str, ...]) -> dict[str, tuple[str, ...]]:

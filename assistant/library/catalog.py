@@ -232,8 +232,10 @@ class Library:
                     else:
                         results.append(AddResult(str(p), None, "error",
                                                  f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
-            elif _SKIPPED_NAMES.match(path.name):
-                results.append(AddResult(str(path), None, "skipped", f"跳过说明文件：{path.name}"))
+            elif _SKIPPED_NAMES.match(path.name) or path.name.startswith("."):
+                # Named one by one (a shell's *.md) a README or dot-file is still not a document.
+                what = "隐藏文件" if path.name.startswith(".") else "说明文件"
+                results.append(AddResult(str(path), None, "skipped", f"跳过{what}：{path.name}"))
             else:
                 files.append(path)
         with self._writing():

@@ -111,6 +111,51 @@ def _title_words(text: str, kind_word: str) -> str:
     return head if len(head) >= 4 else ""
 
 
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+_TITLE_TAIL = re.compile(r"(的通知|[(（][^()（）]*[)）])+$")
+_HEAD_STOP = re.compile(r"[,，。?？!！、;；:：\s]|里|中|按照|根据|关于")
+
+
+def _title_core(doc: Document) -> str:
+    """The title without "关于印发…的通知" wrapping and bracketed years: what people call the document."""
+    title = strip_all_space(fold(doc.title))
+    title = _TITLE_TAIL.sub("", title)
+    return re.sub(r"^.*?关于印发", "", title)
+
+
+def named_by_title(text: str, docs: list[Document]) -> tuple[list[Document], str]:
+    """Documents a question names in its own words: the words before the title's last word, in the title's
+    order though not all of it (山东民营经济促进条例 → 《山东省民营经济发展促进条例》, 就业意见 →
+    《…促进就业工作的若干意见》). The longest such name wins; only a name that picks out few documents counts."""
+    best: dict[str, int] = {}
+    phrase: dict[str, str] = {}
+    for doc in docs:
+        core = _title_core(doc)
+        ending = core[-1:] if core.endswith("法") else core[-2:]
+        if len(core) < 4:
+            continue
+        for m in re.finditer(re.escape(ending), text):
+            head = _HEAD_STOP.split(text[max(0, m.start() - 14): m.start()])[-1]
+            for cut in range(len(head) - 1):
+                words = head[cut:]
+                if words[0] in "的之和与及" or not _is_subsequence(words + ending, core):
+                    continue
+                # Two characters that stand together in the title, so that scattered ones do not name it.
+                if len(words) >= 2 and any(words[i:i + 2] in core for i in range(len(words) - 1)):
+                    if len(words) > best.get(doc.doc, 0):
+                        best[doc.doc], phrase[doc.doc] = len(words), words + ending
+                break
+    if not best:
+        return [], ""
+    top = max(best.values())
+    chosen = [d for d in docs if best.get(d.doc) == top]
+    return (chosen, phrase[chosen[0].doc]) if len(chosen) <= 3 else ([], "")
+
+
 def _kind_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     found, taken = [], text
     for word, endings in _KIND_WORDS:
@@ -187,6 +232,12 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
     if direct:
         candidates = direct
         mentions += [d.short_name if d.short_name in folded else d.title for d in direct]
+    else:
+        titled, phrase = named_by_title(folded, docs)
+        titled = [d for d in titled if not places or any(_matches_place(d, p) for _, _, p in places)]
+        if titled:
+            candidates = direct = titled
+            mentions.append(phrase)
     # Several places name several documents (北京和广东的条例, 上海、重庆、河南三地): the union of theirs; a place
     # without a document is a reason to refuse when it is the only one, and is named as missing otherwise.
     by_place: list[Document] = []
@@ -219,17 +270,22 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
             if kinds or not any(year in _years_of(d) for d in candidates):
                 # With a kind word the year names a document (2021年的行动方案), not a deadline inside one.
                 if len(years) == 1 or not by_year:
-                    return Scope(all_ids, True, reason=f"文库中没有{''.join(m for m in mentions[:1])}{year}年的{kind_word or '文件'}，")
+                    named = mentions[0] if mentions and kind_word and mentions[0].endswith(kind_word) else ""
+                    held = "、".join(sorted({f"{d.meta.year}年" for d in candidates if d.meta.year}))
+                    what = (f"{year}年的{named}" if named else
+                            f"{''.join(mentions[:1])}{year}年的{kind_word or '文件'}")
+                    return Scope(all_ids, True, reason=f"文库中没有{what}" + (f"（有的是{held}的）" if named and held else "")
+                                 + "，")
                 missing.append(f"{year}年的{kind_word or '文件'}")
         else:
-            mentions.append(f"{year}年")
+            mentions += [f"{year}年版", f"{year}版", f"{year}年"]
     if by_year:
         candidates = by_year
     for word, endings in kinds:
-        matched = [d for d in candidates if re.sub(r"[(（][^()（）]*[)）]$", "", d.title).endswith(endings)]
+        matched = [d for d in candidates if _title_core(d).endswith(endings)]
         named_title = _title_words(folded, word)
         if matched and named_title:
-            titled = [d for d in matched if named_title in strip_all_space(fold(d.title))]
+            titled = [d for d in matched if _is_subsequence(named_title, _title_core(d))]
             if not titled:
                 where = "".join(mentions[:1])
                 held = "、".join(f"《{d.title}》" for d in matched[:3])

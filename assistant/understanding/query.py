@@ -103,7 +103,7 @@ class Understanding:
         reference = self._reference(doc_scope.docs)
         parsed = first if reference == self._reference(tuple(self.docs)) else \
             parse_question(text, self.lexicon, reference)
-        return parsed, doc_scope
+        return _without_title_words(parsed, text, doc_scope), doc_scope
 
     def _reference(self, ids: tuple[str, ...]) -> date | None:
         """The date questions about these documents are read against (when they were issued)."""
@@ -113,6 +113,17 @@ class Understanding:
                           if d.tasks or any(u.deadline_date for u in d.units)), None)
             self._references[ids] = found or (reference_date(docs[0].meta) if docs else None)
         return self._references[ids]
+
+
+def _without_title_words(parsed: ParsedQuestion, text: str, scope: Scope) -> ParsedQuestion:
+    """A category word inside the words that named a document (就业 in "就业意见里…") names the document,
+    not a condition on its rows."""
+    spans = [(text.find(m), text.find(m) + len(m)) for m in scope.mentions if len(m) >= 4 and m in text]
+    inside = {n for m in parsed.mentions if m.kind == "category"
+              and any(s <= m.start and m.end <= e for s, e in spans) for n in m.names}
+    if not inside:
+        return parsed
+    return replace(parsed, categories=tuple(c for c in parsed.categories if c not in inside))
 
 
 def _with_ui_filters(parsed: ParsedQuestion, lead: str | None, category: str | None) -> ParsedQuestion:

@@ -283,11 +283,14 @@ def parse_question(text: str, lexicon: Lexicon, reference: date | None = None) -
     categories = tuple(dict.fromkeys(n for m in mentions if m.kind == "category" for n in m.names))
     # Everyday names of an indicator, however they are written (注册个公司 → 开办企业, 接电 → 获得电力).
     taken = [(m.start, m.end) for m in mentions]
+    typed, unknown = _typed_agency(text, lexicon, mentions)
+    for name in (typed.text if typed else None, unknown):
+        if name and name in text:  # 人力资源社会保障部牵头: the words of a name are not an indicator
+            taken.append((text.find(name), text.find(name) + len(name)))
     for match, indicator in thesaurus().indicators(text):
         if match.concept.terms == (indicator,) and indicator in lexicon.category_names \
                 and not any(s < match.end and match.start < e for s, e in taken):
             categories = tuple(dict.fromkeys(categories + (indicator,)))
-    typed, unknown = _typed_agency(text, lexicon, mentions)
     if typed:
         agencies = agencies + (typed,)
     measure_numbers = _numbers(_MEASURE_PAREN, text, 0, 999) + _numbers(_MEASURE_WORD, text, 0, 999)

@@ -16,6 +16,7 @@ __all__ = ["Answerer", "Context", "Refusal", "AboutPrevious", "NumberedUnit", "D
 
 def default_answerers(ctx: Context, previous) -> list[Answerer]:
     """The order matters: refusals first, then what is answered exactly (a numbered unit, the document
-    itself, a set of rows), then comparisons across documents, then a lookup by retrieval."""
-    return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx), SetOverRows(ctx),
-            Comparison(ctx), Lookup(ctx)]
+    itself), comparisons across documents (which step aside for sets over rows: 哪些任务由X牵头), a set of
+    rows, then a lookup by retrieval."""
+    return [Refusal(ctx), AboutPrevious(ctx, previous), NumberedUnit(ctx), DocumentQuestion(ctx), Comparison(ctx),
+            SetOverRows(ctx), Lookup(ctx)]

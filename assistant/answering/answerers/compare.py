@@ -16,6 +16,9 @@ from assistant.records import Document, Unit
 from assistant.understanding.query import Query
 from assistant.language.cues import cue
 
+# What "none of them says" names, by the kind of value asked (answering/quotes.py asked_value).
+_ASKED = {"time": "具体时限", "money": "具体金额", "rate": "具体比例", "number": "具体数值", "materials": "所需材料",
+          "conditions": "条件", "place": "办理地点", "items": "具体事项"}
 # At most this many documents are searched one by one (a library of hundreds is compared by kind or place).
 MAX_DOCUMENTS = 30
 
@@ -23,8 +26,11 @@ MAX_DOCUMENTS = 30
 def asks_comparison(query: Query, docs: list[Document]) -> bool:
     """A question about several documents at once: named together (北京和广东的条例, 三地), or asking which of
     them say something (哪些条例规定了…, 各地…分别)."""
-    if len(docs) < 2 or query.parsed.has_conditions and query.parsed.wants_list:
-        return False
+    parsed = query.parsed
+    if len(docs) < 2 or parsed.agencies or parsed.deadline or parsed.wants_count:
+        return False  # a set over rows (哪些任务由X牵头, 多少项), answered from the database
+    if cue("version_change").search(query.text):
+        return True
     text = query.text
     named_several = query.scope.named and len(query.scope.mentions) >= 2 and len(docs) >= 2
     if named_several and (cue("compare").search(text) or cue("which_documents").search(text)
@@ -40,14 +46,21 @@ class Comparison(Answerer):
             return None
         docs = docs[:MAX_DOCUMENTS]
         kind = asked_value(query.text)
+        evidence = self.ctx.evidence
+        if evidence.unknown_subject(evidence.terms(self.ctx.narrowed(query))):
+            return self.ctx.refuse("", query)  # what the question is about is in no document
         found: list[tuple[Document, Unit | None]] = [(doc, self._best_unit(query, doc, kind)) for doc in docs]
         said = [(d, u) for d, u in found if u is not None]
         silent = [d for d, u in found if u is None]
         missing = list(query.scope.missing)
         if not said:
-            reason = "所比较的文件都没有对此作出规定，"
-            draft = self.ctx.refuse(reason, query)
-            return draft
+            what = _ASKED.get(kind or "", "这一点")
+            names = "、".join(f"《{d.title}》{_version(d, docs)}" for d in silent[:6])
+            more = f"等 {len(silent)} 份文件" if len(silent) > 6 else ""
+            body = f"{names}{more}都没有写明{what}（逐份检索全文后没有找到相关条款）。"
+            if missing:
+                body += "文库中没有" + "、".join(missing) + "。"
+            return Draft(Intent.COMPARE, body, {}, abstained=True, hits=self.ctx.search(query))
         marks = self.ctx.marks
         text = query.expanded
         lines = [f"**{len(said)} 份文件对此有规定**" + (f"，{len(silent)} 份没有" if silent else "") + "，逐份列出如下：", "",
@@ -76,7 +89,7 @@ class Comparison(Answerer):
         candidates = [c for c in candidates if c[2] >= EVIDENCE_FLOOR]
         candidates.sort(key=lambda c: -round(c[1], 2))
         expanded = query.expanded
-        for unit, _, _ in candidates[:4]:
+        for unit, _, _ in candidates:
             if kind is None or answers_with_value(expanded, write.unit_text(doc, unit)[0], kind):
                 return unit
         return None

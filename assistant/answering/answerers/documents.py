@@ -9,7 +9,13 @@ from assistant.answering import document_answers as about
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
+from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
+
+# How much of the question (in IDF weight, answering/evidence.py) may remain once the document's name and the
+# 谁制定/何时施行 words are taken out, for it still to be about the document: "国务院的条例什么时候施行" leaves
+# 国务院 (3.2); "促进法规定中小企业划型标准由谁制定" leaves 中小企业 划型 标准 (7.4), a question about a rule.
+OTHER_SUBJECT_WEIGHT = 4.5
 
 
 class DocumentQuestion(Answerer):
@@ -43,7 +49,7 @@ class DocumentQuestion(Answerer):
                     quotes.update(written[1])
             if parts:
                 return Draft(Intent.DOCUMENT, "\n\n".join(parts), quotes)
-        if about.asks_meta(text):
+        if about.asks_meta(text) and not self._about_something_else(query):
             return Draft(Intent.META, *about.write_meta_all(targets[:5], marks, text))
         kind = about.counted_kind(text) if parsed.wants_count or re.search(r"多少|几", text) else None
         if kind:
@@ -58,3 +64,7 @@ class DocumentQuestion(Answerer):
                 quotes.update(q)
             return Draft(Intent.OUTLINE, "\n\n".join(parts), quotes)
         return None
+
+    def _about_something_else(self, query: Query) -> bool:
+        rest = about.META.sub(" ", without_mentions(query.text, query.scope))
+        return sum(t.weight for t in self.ctx.evidence.terms(rest)) >= OTHER_SUBJECT_WEIGHT

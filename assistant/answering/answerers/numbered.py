@@ -75,16 +75,19 @@ class NumberedUnit(Answerer):
         if heads:
             return self._headings(heads[:3])
         # A document named in the question that has no such chapter: say what it has.
-        with_heads = [d for d in docs if any(u.kind in ("part", "chapter") and u.parent is None for u in d.units)]
-        if query.scope.named and with_heads and len(with_heads) <= 3:
-            parts = []
-            for d in with_heads:
-                tops = [u for u in d.units if u.kind in ("part", "chapter") and u.parent is None]
-                word = "章" if tops[0].kind == "chapter" else "个部分"
-                parts.append(f"《{d.title}》共 {len(tops)} {word}")
-            word = "章" if "章" in query.text else "部分"
-            return Draft(Intent.CHAPTER, f"{'；'.join(parts)}，没有第{int_to_cn(number)}{word}。", abstained=True)
-        return None
+        if not query.scope.named or not 0 < len(docs) <= 3:
+            return None
+        parts = []
+        for d in docs:
+            tops = [u for u in d.units if u.kind in ("part", "chapter") and u.parent is None]
+            if tops:
+                parts.append(f"《{d.title}》共 {len(tops)} {'章' if tops[0].kind == 'chapter' else '个部分'}")
+            elif d.articles:  # a regulation written without chapters (开封…条例): say so, and what it has
+                parts.append(f"《{d.title}》不分章，共 {len(d.articles)} 条")
+        if not parts:
+            return None
+        word = "章" if "章" in query.text else "部分"
+        return Draft(Intent.CHAPTER, f"{'；'.join(parts)}，没有第{int_to_cn(number)}{word}。", abstained=True)
 
     def _units(self, found: list[tuple[Document, Unit]], intent: Intent) -> Draft:
         parts, quotes = [], {}
@@ -97,11 +100,19 @@ class NumberedUnit(Answerer):
     def _headings(self, heads: list[tuple[Document, Unit]]) -> Draft:
         parts, quotes = [], {}
         for doc, head in heads:
-            children = [u for u in doc.children(head.ref) if u.kind != "task" and u.text]
+            children = [u for u in _within(doc, head) if u.kind != "task" and u.text]
             body, q = write.write_chapter(doc, head, children, self.ctx.marks)
             parts.append(f"**《{doc.title}》**\n\n{body}" if len(heads) > 1 else body)
             quotes.update(q)
         return Draft(Intent.CHAPTER, "\n\n".join(parts), quotes)
+
+
+def _within(doc: Document, head: Unit) -> list[Unit]:
+    """The units under a heading, through any sections (第一节…) between it and its articles."""
+    out = []
+    for child in doc.children(head.ref):
+        out += [child] if child.text else _within(doc, child)
+    return out
 
 
 def _headings_by_title(text: str, docs: list[Document]) -> list[tuple[Document, Unit]]:
