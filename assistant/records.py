@@ -82,6 +82,10 @@ class Unit:
     lead_raw: str = ""
     support_raw: str = ""
     fields: dict[str, str] = field(default_factory=dict)  # other table columns / note parts, as written
+    # Units written as responsible (责任单位, "（X、Y负责）", "（X指导）") where the document names no lead
+    # and states no rule that the first one leads: kept as responsible, never guessed as lead.
+    responsible: tuple[str, ...] = ()
+    responsible_raw: str = ""
 
     @property
     def task(self) -> str:
@@ -93,6 +97,7 @@ class Unit:
         out["path"] = list(self.path)
         out["lead"] = list(self.lead)
         out["support"] = list(self.support)
+        out["responsible"] = list(self.responsible)
         out["deadline_date"] = self.deadline_date.isoformat() if self.deadline_date else None
         return out
 
@@ -105,6 +110,7 @@ class Unit:
                 "path": tuple(d.get("path") or ()),
                 "lead": tuple(d.get("lead") or ()),
                 "support": tuple(d.get("support") or ()),
+                "responsible": tuple(d.get("responsible") or ()),
                 "deadline_date": date.fromisoformat(day) if day else None,
                 "fields": dict(d.get("fields") or {}),
             }

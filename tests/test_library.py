@@ -43,9 +43,9 @@ def cli_library(tmp_path_factory):
     """A library built by `library add` from every sample file and the seed notice (no index: fast)."""
     root = tmp_path_factory.mktemp("cli")
     args = ["--library", str(root / "docs"), "--index-dir", str(root / "index")]
-    # Every regulation, excerpt and OFD file (plans/ have their own tests).
+    # Every regulation, excerpt, plan and OFD file.
     files = [str(p) for p in sorted(DATA.iterdir()) if p.is_file()]
-    added = run_cli(*args, "library", "add", *files, str(DATA / "excerpts"), str(DATA / "formats"), str(SEED),
+    added = run_cli(*args, "library", "add", *files, str(DATA / "excerpts"), str(DATA / "formats"), str(DATA / "plans"), str(SEED),
                     "--no-index")
     assert added.returncode == 0, added.stderr
     listed = run_cli(*args, "library", "list", "--json")
@@ -63,7 +63,7 @@ def test_every_sample_file_adds_cleanly(cli_library):
     assert sorted(by_title["广东省优化营商环境条例"]["sources"]) == ["guangdong-2022-regulation.md", "guangdong-2022-regulation.pdf"]
     assert sorted(by_title["北京市优化营商环境条例"]["sources"]) == ["beijing-2024-regulation.html", "beijing-2024-regulation.md"]
     files = sorted(p.name for p in (root / "docs").rglob("*") if p.is_file())
-    assert len(files) == 26 and "README.md" not in files  # 17 regulation files, 6 excerpts, 2 OFD, the seed
+    assert len(files) == 33 and "README.md" not in files  # 17 regulation files, 6 excerpts, 2 OFD, 7 plans, the seed
     # The OFD files, with their titles and 文号.
     assert by_title["关于同意张阿三同志辞职的批复"]["doc_number"] == "路卫发〔2011〕76号"
     assert by_title["关于同意张阿三同志辞职的批复"]["sources"] == ["luqiao-2011-health-bureau-reply.ofd"]
@@ -84,7 +84,7 @@ def test_list_reports_counts_as_the_documents_number_them(cli_library):
     national = by_title["优化营商环境条例"]
     assert national["issuer"] == "国务院" and national["doc_number"] == "中华人民共和国国务院令第722号"
     assert national["dates"] == {"adopted": "2019年10月8日", "published": "2019年10月22日", "effective": "2020年1月1日"}
-    assert len({d["doc"] for d in docs}) == len(docs) == 23
+    assert len({d["doc"] for d in docs}) == len(docs) == 30
     # The other regulations, as their own numbering counts them; two versions of one title stay two documents.
     by_doc = {d["doc"]: d for d in docs}
     for doc, articles in {"beijing-2020-regulation": 83, "dezhou-2021-regulation": 48, "qingdao-2021-regulation": 56,
@@ -182,7 +182,7 @@ def test_excerpt_inline_sub_items_with_notes():
      dict(lead=("区农业农村局",), support=("区发展改革局", "区工业和信息化局", "沈阳近海经济区管委会"),
           category="一、做大做强主导产业")),
     ("10-chizhou-xinfangju-zhengwugongkai-renwuqingdan.txt", 8,
-     dict(lead=("办公室",), deadline="年底前", category="强化行政规范性文件集中规范公开")),
+     dict(responsible=("办公室",), lead=(), deadline="年底前", category="强化行政规范性文件集中规范公开")),
     ("11-gongshang-xingzhengshenpi-banshichengxubiao.txt", 5,
      dict(text="个体工商户、个人独资、合伙企业冠名的预先核准", deadline="即办")),
 ])
@@ -231,10 +231,11 @@ def test_every_written_form_of_responsibility(tmp_path):
     # A prefix written once applies to the names after it: 市自然资源局、财政局 → 市财政局.
     assert three.lead == ("市自然资源局", "市财政局") and three.support == ("市住建局",)
     assert three.lead_raw == "市自然资源局、财政局"
-    # 责任单位 without the document saying the first leads: all are responsible, none invented as support.
-    assert four.lead == ("市发展改革委", "市财政局", "市工业和信息化局") and four.support == ()
+    # 责任单位 without the document saying the first leads: all are responsible, no lead or support guessed.
+    assert four.responsible == ("市发展改革委", "市财政局", "市工业和信息化局")
+    assert four.lead == () and four.support == ()
     assert four.deadline == "2023年9月30日前" and four.deadline_date == date(2023, 9, 30)
-    assert five.lead == ("市司法局",) and five.deadline_date == date(2023, 12, 31)
+    assert five.responsible == ("市司法局",) and five.lead == () and five.deadline_date == date(2023, 12, 31)
 
 
 def test_agency_prefix_rules():

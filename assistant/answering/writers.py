@@ -85,7 +85,7 @@ def describe_conditions(parsed: ParsedQuestion) -> str:
 def _row_line(doc: Document, row: Unit, marks: Marks) -> str:
     task = shorten(row.text, 48)
     what = f"**{shorten(row.goal, 30)}**：{task}" if row.goal else task
-    lead = "、".join(row.lead) or row.lead_raw or "—"
+    lead = "、".join(row.lead) or row.lead_raw or ("、".join(row.responsible) + "（负责）" if row.responsible else "—")
     return f"| {marks.marker(doc.doc, row.ref)} | {what} | {row.deadline or '—'} | {lead} |"
 
 
@@ -150,8 +150,12 @@ def write_task(doc: Document, row: Unit, marks: Marks) -> Written:
     for header, value in row.fields.items():
         if value:
             lines.append(f"- {header}：{value}")
-    lines += [f"- 完成时限：{row.deadline or '未写明'}", f"- 牵头单位：{'、'.join(row.lead) or row.lead_raw or '未写明'}",
-              f"- 配合单位：{'、'.join(row.support) or '无'}"]
+    lines.append(f"- 完成时限：{row.deadline or '未写明'}")
+    if row.responsible and not row.lead:
+        lines.append(f"- 责任单位：{'、'.join(row.responsible)}（文件未写明牵头单位）")
+    else:
+        lines += [f"- 牵头单位：{'、'.join(row.lead) or row.lead_raw or '未写明'}",
+                  f"- 配合单位：{'、'.join(row.support) or '无'}"]
     return "\n".join(lines), {(doc.doc, row.ref): row.text}
 
 
@@ -188,6 +192,8 @@ def _duty_line(unit: Unit) -> str:
         parts.append(f"牵头单位：{'、'.join(unit.lead)}")
     if unit.support:
         parts.append(f"配合单位：{'、'.join(unit.support)}")
+    if unit.responsible:
+        parts.append(f"责任单位：{'、'.join(unit.responsible)}")
     if unit.deadline:
         parts.append(f"完成时限：{unit.deadline}")
     return "；".join(parts)

@@ -58,7 +58,8 @@ def document_summary(doc) -> dict:
 def unit_record(unit) -> dict:
     record = {"ref": unit.ref, "label": unit.label, "kind": unit.kind, "path": list(unit.path),
               "number": unit.number, "parent": unit.parent, "title": unit.title, "text": unit.text,
-              "lead": list(unit.lead), "support": list(unit.support), "deadline": unit.deadline,
+              "lead": list(unit.lead), "support": list(unit.support), "responsible": list(unit.responsible),
+              "deadline": unit.deadline,
               "deadline_date": unit.deadline_date.isoformat() if unit.deadline_date else None}
     if unit.kind == "task":
         record.update(goal=unit.goal, category=unit.category, category_raw=unit.category_raw)
@@ -131,6 +132,7 @@ def cmd_show(args) -> int:
     for unit in doc.units:
         duty = "；".join(x for x in (f"牵头：{'、'.join(unit.lead)}" if unit.lead else "",
                                      f"配合：{'、'.join(unit.support)}" if unit.support else "",
+                                     f"负责：{'、'.join(unit.responsible)}" if unit.responsible else "",
                                      f"时限：{unit.deadline}" if unit.deadline else "") if x)
         text = (unit.title + " " if unit.title else "") + unit.text.replace("\n", " ")
         print(f"{unit.ref:<16} {unit.label:<10} {text[:70]}{'…' if len(text) > 70 else ''}" + (f"  〔{duty}〕" if duty else ""))

@@ -147,10 +147,20 @@ def split_agencies(raw: str) -> tuple[str, ...]:
     names: list[str] = []
     for group in split_top_level(raw.strip(), "，,;；"):
         for item in _expand_group(group):
-            name = canonical_name(item)
-            if name and name not in names:
-                names.append(name)
+            for piece in _split_etc(item):
+                name = canonical_name(piece)
+                if name and name not in names:
+                    names.append(name)
     return tuple(names)
+
+
+# "商务部等有关部门": the named agency, then the collective entry it stands at the head of.
+_ETC = re.compile(r"^(?P<named>.{2,}?)等(?P<rest>(?:有关|相关|其他)[\u4e00-\u9fff]*(?:部门|单位))$")
+
+
+def _split_etc(item: str) -> list[str]:
+    m = _ETC.match(item.strip())
+    return [m.group("named"), m.group("rest")] if m else [item]
 
 
 def is_collective(name: str) -> bool:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from assistant.ingest.blocks import Paragraph, RawDocument, ReadError, Table
+from assistant.ingest.reflow import reflow
 from assistant.ingest.metadata import read_front_matter, reference_date
 from assistant.ingest.structure import build_units
 from assistant.ingest.table_rows import table_columns
@@ -61,7 +62,7 @@ def meta_unit(meta: DocMeta) -> Unit:
 
 
 def parse_raw(raw: RawDocument, doc_id: str) -> Document:
-    blocks = text_tables(raw.blocks)
+    blocks = text_tables(reflow(raw.blocks))
     written = [b.text if isinstance(b, Paragraph) else "" for b in blocks]
     folded = [fold(t) for t in written]
     markup_title = next((i for i, b in enumerate(blocks[:8]) if isinstance(b, Paragraph) and b.heading == 1), None)

@@ -22,7 +22,7 @@ KIND_WORDS = r"(?:行动方案|实施方案|工作方案|方案|工作要点|要
 _TITLE_END = re.compile(KIND_WORDS + r"(?:\s*[(（](?:[^()（）]{1,8}|[^()（）]*\d{4}[^()（）]*)[)）])?$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[【(]\s*\d{4}\s*[〕\]】)]\s*\d{1,4}\s*号")
 _ORDER_NUMBER = re.compile(r"(?:中华人民共和国)?[\u4e00-\u9fff]{2,12}?令\s*(?:第\s*\d+\s*号|\(?第?\d+号\)?)")
-_NOTICE = re.compile(r"^(?P<issuer>.*?)关于(?:印发|转发|发布)(?P<inner>.+?)的通知")
+_NOTICE = re.compile(r"^(?P<issuer>.*?)(?:关于(?:印发|转发|发布)|(?<=[会府厅局委室])印发)(?P<inner>.+?)的通知$")
 _NOTICE_ANY = re.compile(r"^(?P<issuer>[^，。,]*?)关于.+(?:通知|意见|决定|方案|办法)")
 _PRINTED = re.compile(r"(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印\s*发$")
 _RELEASE = re.compile(r"^[(]?\s*此件(?:公开发布|不予?公开|依申请公开)[^)]*[)]?$")
@@ -126,6 +126,8 @@ def read_front_matter(written: list[str], folded: list[str], title_hint: str, fa
         start = notice_idx + 1 if notice_idx is not None else 0
         for i in range(start, min(n, 40)):
             t = strip_all_space(folded[i])
+            if notice_idx is not None and (t.endswith("的通知") or _NOTICE.match(t)) and t != inner:
+                continue  # the covering notice written again (a page's heading, or broken over two lines)
             if _is_title_line(folded[i]) or (inner and t and t == inner):
                 title_idx = i
                 break

@@ -13,23 +13,29 @@ from dataclasses import dataclass, field
 
 from assistant.ingest.agencies import split_agencies, split_top_level
 from assistant.ingest.dates import looks_like_deadline
+from assistant.textutil import fold
 
-_ROLE_WORD = re.compile(r"牵头|配合|负责|责任单位|责任部门|参与|协助|协办|按职责|分工")
+_ROLE_WORD = re.compile(r"牵头|配合|负责|责任单位|责任部门|责任处室|责任科室|参与|协助|协办|指导|按职责|分工")
 # A closing bracketed note at the end of a paragraph (folded: brackets are ASCII or 〔〕【】).
 _NOTE = re.compile(r"[(〔\[【]([^()〔〕\[\]【】]{2,300})[)〕\]】][\s。.;；]*$")
+# A note the end of the file cut before its closing bracket: "〔牵头单位:X;配合单位:Y、…各县(区)人民".
+_CUT_NOTE = re.compile(r"[(〔\[【]((?:[^()〔〕\[\]【】]|\([^()]{0,12}\)){2,300})$")
 _FIELD_LINE = re.compile(
     r"^(?P<key>牵头单位|牵头部门|配合单位|配合部门|协办单位|参与单位|责任单位|责任部门|责任科室|主责单位"
-    r"|时限要求|完成时限|完成时间|时间要求|时间节点|办结时限)\s*[:：]\s*(?P<value>.*)$",
+    r"|责任处室|牵头处室|配合处室|时限要求|完成时限|完成时间|时间要求|时间节点|办结时限)\s*[:：]\s*(?P<value>.*)$",
     re.S,
 )
 _KEY_ROLE = {
     "牵头单位": "lead", "牵头部门": "lead", "主责单位": "lead",
     "配合单位": "support", "配合部门": "support", "协办单位": "support", "参与单位": "support",
-    "责任单位": "responsible", "责任部门": "responsible", "责任科室": "responsible",
+    "责任单位": "responsible", "责任部门": "responsible", "责任科室": "responsible", "责任处室": "responsible",
+    "牵头处室": "lead", "配合处室": "support",
 }
 _DEADLINE_NOTE = re.compile(r"前|底|完成|持续推进|长期坚持")
 # "（第一责任单位为牵头单位，下同）": the first responsible unit leads, here and below.
-FIRST_LEADS = re.compile(r"第一(责任)?单位(为|是)牵头单位|排在?第一位?的为牵头单位|第一个为牵头单位")
+# Written once for the whole document: "排在第一位的部门为牵头部门，下同", "列第一位者为牵头单位",
+# "主要责任单位第一个为牵头单位，其余为主要配合单位".
+FIRST_LEADS = re.compile(r"(第一(责任)?(单位|部门)|(排|列)在?第一位?(的|者)?(部门|单位)?|第一个)(为|是)牵头(单位|部门)")
 
 
 @dataclass(frozen=True)
@@ -55,23 +61,33 @@ class Duty:
             extra={**self.extra, **other.extra},
         )
 
-    def resolved(self, first_leads: bool) -> tuple[tuple[str, ...], tuple[str, ...], str, str]:
-        """(lead, support, lead_raw, support_raw): 责任单位 alone leads when the document says its first
-        unit leads (then the others support); otherwise every responsible unit counts as leading."""
+    def resolved(self, first_leads: bool) -> "Resolved":
+        """Canonical names by role. Units written as responsible (责任单位, "X、Y负责", "X指导") lead only when
+        the document says its first unit leads (then the others support); beside a named lead they support;
+        otherwise they stay responsible units — no lead is guessed."""
         lead, support = split_agencies(self.lead_raw), split_agencies(self.support_raw)
         lead_raw, support_raw = self.lead_raw, self.support_raw
-        responsible = split_agencies(self.responsible_raw)
+        responsible, responsible_raw = split_agencies(self.responsible_raw), self.responsible_raw
         if responsible:
             if lead:
                 support = tuple(dict.fromkeys(support + responsible))
                 support_raw = _join(support_raw, self.responsible_raw)
+                responsible, responsible_raw = (), ""
             elif first_leads:
                 lead, support = responsible[:1], tuple(dict.fromkeys(responsible[1:] + support))
                 lead_raw = lead_raw or self.responsible_raw
-            else:
-                lead = responsible
-                lead_raw = lead_raw or self.responsible_raw
-        return lead, support, lead_raw, support_raw
+                responsible, responsible_raw = (), ""
+        return Resolved(lead, support, responsible, lead_raw, support_raw, responsible_raw)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    lead: tuple[str, ...]
+    support: tuple[str, ...]
+    responsible: tuple[str, ...]
+    lead_raw: str
+    support_raw: str
+    responsible_raw: str
 
 
 def _join(a: str, b: str) -> str:
@@ -91,20 +107,27 @@ def parse_note(written: str, folded: str) -> Duty | None:
         return None  # "（2022年）" is a remark, not a time limit
     duty = Duty()
     offset = 0
-    for clause_folded in split_top_level(folded, ",;；，"):
+    pending: list[str] = []  # names in a clause of their own, before the clause that gives their role
+    for clause_folded in split_top_level(folded, ",;；，。"):
         start = folded.find(clause_folded, offset)
         offset = start + len(clause_folded)
         clause = written[start : start + len(clause_folded)].strip()
+        if FIRST_LEADS.search(clause_folded) or re.fullmatch(r"(以下|下)同|不再列出", clause_folded):
+            pending = []
+            continue
         field_match = _FIELD_LINE.match(clause_folded)
         if field_match:
             duty = duty.merged(_field_duty(field_match.group("key"), clause[field_match.start("value"):]))
+            pending = []
             continue
-        role_match = re.search(r"(牵头负责|牵头|配合|协助|协办|参与|按职责分工负责|按职责负责|分工负责|负责落实|负责)$",
-                               clause_folded)
+        role_match = _ROLE_END.search(clause_folded)
         if role_match:
             names = clause[: role_match.start()].strip()
+            names = re.sub(r"^由", "", names)
             if not names:
                 continue
+            names = "、".join(pending + [names])
+            pending = []
             role = role_match.group(1)
             if role.startswith("牵头"):
                 duty = duty.merged(Duty(lead_raw=names))
@@ -115,11 +138,24 @@ def parse_note(written: str, folded: str) -> Duty | None:
             continue
         if looks_like_deadline(clause_folded):
             duty = duty.merged(Duty(deadline=re.sub(r"\s+", "", clause).removesuffix("完成")))
+            pending = []
+        elif _NAME_LIST.fullmatch(clause_folded):
+            pending.append(clause)
     return None if duty.empty else duty
+
+
+_ROLE_END = re.compile(r"(牵头负责|牵头|配合|协助|协办|参与|指导|按职责分工负责|按职责负责|分工负责|负责落实|负责)$")
+# A clause that is only names: "人力资源社会保障部、科技部、财政部" (its role follows in the next clause).
+_NAME_LIST = re.compile(r"[\u4e00-\u9fff()、]{2,120}(部|厅|局|委|办|署|会|行|院|政府|中心|单位|部门)")
 
 
 def _field_duty(key: str, value: str) -> Duty:
     value = value.strip()
+    if key in _KEY_ROLE and _ROLE_END.search(fold(value).split("，")[0].split(",")[0].strip(" 。；;")):
+        # "责任处室：办公室牵头，各相关处室配合": the value is itself a note.
+        inner = parse_note(value, fold(value))
+        if inner is not None:
+            return inner
     if key in _KEY_ROLE:
         role = _KEY_ROLE[key]
         cleaned = _clean_value(value)
@@ -129,7 +165,7 @@ def _field_duty(key: str, value: str) -> Duty:
 
 def split_closing_note(written: str, folded: str) -> tuple[str, Duty | None]:
     """(text without the note, duty) for a paragraph ending in a responsibility note; else (text, None)."""
-    match = _NOTE.search(folded)
+    match = _NOTE.search(folded) or _CUT_NOTE.search(folded)
     if not match:
         return written, None
     duty = parse_note(written[match.start(1) : match.end(1)], match.group(1))

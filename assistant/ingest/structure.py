@@ -20,7 +20,7 @@ from assistant.ingest.blocks import Block, Table
 from assistant.ingest.dates import deadline_date
 from assistant.ingest.metadata import FrontMatter
 from assistant.ingest.numbering import ANNEX, ARTICLE, POINT, SUB, Numbering, Style, label_of, match_numbering
-from assistant.ingest.responsibility import FIRST_LEADS, Duty, field_line, split_closing_note
+from assistant.ingest.responsibility import FIRST_LEADS, Duty, field_line, parse_note, split_closing_note
 from assistant.ingest.table_rows import canonical_category, parse_table
 from assistant.records import Unit
 from assistant.textutil import fold, squeeze_spaces, strip_all_space
@@ -67,6 +67,11 @@ def _join(parts: list[str]) -> str:
         else:
             text = part
     return text
+
+
+def _heading_line(rest: str) -> bool:
+    rest = rest.strip()
+    return 0 < len(rest) <= 30 and not re.search(r"[。；;，,:：]", rest)
 
 
 def _split_inline(written: str, folded: str) -> tuple[Style, list[tuple[int | None, str, str]]]:
@@ -125,9 +130,14 @@ class _Builder:
             return False
         _, parent = self._parent_for(style)
         last_here = self.last_in_parent.get((id(parent), style.name), 0)
+        # A heading line may skip one number as published (第三章 then 第五章; 三、 then 五、): it is counted
+        # as written. Only a short line that is a heading, never a number inside running text.
+        skip = style.name in ("chapter", "book", "part") and _heading_line(num.rest)
         if style.legal and style.name in ("article", "chapter", "book"):
-            return num.number in (1, self.last_global[style.name] + 1)
-        return num.number in (1, last_here + 1, self.last_global[style.name] + 1)
+            last = self.last_global[style.name]
+            return num.number in (1, last + 1) or (skip and last > 0 and num.number == last + 2)
+        return num.number in (1, last_here + 1, self.last_global[style.name] + 1) or (
+            skip and last_here > 0 and num.number == last_here + 2)
 
     def open(self, num: Numbering, written_rest: str, folded_rest: str) -> _Node:
         depth, parent = self._parent_for(num.style)
@@ -320,6 +330,23 @@ def _units(nodes: list[_Node], first_leads: bool, reference: date | None) -> lis
         if node.row is not None:
             units.append(_row_unit(node, ref, path, parent_ref, first_leads, reference))
             continue
+        segments = _note_segments(node.paragraphs) if node.duty.empty else []
+        if len(segments) >= 2:
+            # Several tasks in one unit, each ending with its own note: the unit keeps its text, and each
+            # task becomes a unit of its own under it with the fields its note gives.
+            units.append(Unit(ref=ref, kind=node.kind, label=_label(node, ref), path=path, number=node.number,
+                              parent=parent_ref, title=_title_of(node.kind, node.heading),
+                              text=squeeze_spaces_keep_lines("\n".join(t for t, _ in segments))))
+            for k, (text, duty) in enumerate(segments, start=1):
+                who = duty.resolved(first_leads)
+                units.append(Unit(
+                    ref=f"{ref}.task-{k}", kind="task", label=f"{_label(node, ref)}第{k}项",
+                    path=path + (f"第{k}项",), number=k, parent=ref, text=squeeze_spaces(text),
+                    deadline=duty.deadline,
+                    deadline_date=deadline_date(duty.deadline, reference) if duty.deadline else None,
+                    lead=who.lead, support=who.support, lead_raw=who.lead_raw, support_raw=who.support_raw,
+                    responsible=who.responsible, responsible_raw=who.responsible_raw))
+            continue
         texts, duty = [], node.duty
         for written, folded in node.paragraphs:
             body, note = split_closing_note(written, folded)
@@ -327,14 +354,45 @@ def _units(nodes: list[_Node], first_leads: bool, reference: date | None) -> lis
                 duty = duty.merged(note)
             texts.append(body)
         text = squeeze_spaces_keep_lines(_join(texts))
-        lead, support, lead_raw, support_raw = duty.resolved(first_leads)
+        who = duty.resolved(first_leads)
         units.append(Unit(
             ref=ref, kind=node.kind, label=_label(node, ref), path=path, number=node.number, parent=parent_ref,
             title=_title_of(node.kind, node.heading if node.kind != "preamble" else ""),
             text=text, deadline=duty.deadline, deadline_date=deadline_date(duty.deadline, reference) if duty.deadline else None,
-            lead=lead, support=support, lead_raw=lead_raw, support_raw=support_raw,
+            lead=who.lead, support=who.support, lead_raw=who.lead_raw, support_raw=who.support_raw,
+            responsible=who.responsible, responsible_raw=who.responsible_raw,
         ))
     return units
+
+
+_ANY_NOTE = re.compile(r"[(〔\[【]([^()〔〕\[\]【】]{2,300})[)〕\]】]")
+
+
+def _note_segments(paragraphs: list[tuple[str, str]]) -> list[tuple[str, Duty]]:
+    """A unit's text cut after each responsibility note it contains (at a paragraph's end or after a
+    sentence inside it): [(task text without its note, duty)]. Text after the last note joins the last task."""
+    segments: list[tuple[str, Duty]] = []
+    pending = ""
+    for written, folded in paragraphs:
+        cursor = 0
+        for m in _ANY_NOTE.finditer(folded):
+            before = folded[:m.start()].rstrip()
+            after = folded[m.end():].lstrip(" 。.;；")
+            if not (before.endswith(("。", ";", "；", ".", "”")) or not after):
+                continue
+            duty = parse_note(written[m.start(1):m.end(1)], m.group(1))
+            if duty is None:
+                continue
+            text = (pending + written[cursor:m.start()]).strip()
+            pending, cursor = "", m.end()
+            segments.append((text, duty))
+        rest = written[cursor:].strip(" 。")
+        if rest:
+            pending += ("\n" if pending else "") + written[cursor:].strip()
+    if pending and segments:
+        text, duty = segments[-1]
+        segments[-1] = (text + "\n" + pending, duty)
+    return segments
 
 
 def squeeze_spaces_keep_lines(text: str) -> str:
@@ -351,7 +409,7 @@ def _row_unit(node: _Node, ref: str, path: tuple[str, ...], parent_ref: str | No
         body, note = split_closing_note(task, fold(task))
         if note is not None:
             task, duty = body, duty.merged(note)
-    lead, support, lead_raw, support_raw = duty.resolved(first_leads)
+    who = duty.resolved(first_leads)
     category_raw = cells.get("category", "") or node.row["section"]
     extra = dict(node.row["extra"])
     if cells.get("category") and node.row["section"]:
@@ -360,6 +418,7 @@ def _row_unit(node: _Node, ref: str, path: tuple[str, ...], parent_ref: str | No
         ref=ref, kind="task", label=_label(node, ref), path=path, number=node.number, parent=parent_ref,
         text=task, goal=cells.get("goal", ""), category=canonical_category(category_raw), category_raw=category_raw,
         deadline=duty.deadline, deadline_date=deadline_date(duty.deadline, reference) if duty.deadline else None,
-        lead=lead, support=support, lead_raw=lead_raw, support_raw=support_raw, fields=extra,
+        lead=who.lead, support=who.support, lead_raw=who.lead_raw, support_raw=who.support_raw, fields=extra,
+        responsible=who.responsible, responsible_raw=who.responsible_raw,
     )
 

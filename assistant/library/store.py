@@ -26,7 +26,17 @@ from assistant.library.embedding_cache import EmbeddingCache
 from assistant.library.integrity import check_or_set_aside
 from assistant.records import DocMeta, Document, Unit
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: responsible units (unit_agencies role, units.responsible_raw)
+
+_AGENCIES_TABLE = """CREATE TABLE IF NOT EXISTS unit_agencies (
+    doc TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('lead', 'support', 'responsible')),
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (doc, ref, role, position),
+    FOREIGN KEY (doc, ref) REFERENCES units(doc, ref) ON DELETE CASCADE
+)"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,22 +75,30 @@ CREATE TABLE IF NOT EXISTS units (
     deadline_date TEXT,
     lead_raw TEXT NOT NULL DEFAULT '',
     support_raw TEXT NOT NULL DEFAULT '',
+    responsible_raw TEXT NOT NULL DEFAULT '',
     fields_json TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (doc, ref)
 );
-CREATE TABLE IF NOT EXISTS unit_agencies (
-    doc TEXT NOT NULL,
-    ref TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('lead', 'support')),
-    position INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    PRIMARY KEY (doc, ref, role, position),
-    FOREIGN KEY (doc, ref) REFERENCES units(doc, ref) ON DELETE CASCADE
-);
+""" + _AGENCIES_TABLE + """;
 CREATE INDEX IF NOT EXISTS unit_agencies_name ON unit_agencies(name, role);
 CREATE INDEX IF NOT EXISTS units_kind ON units(kind, doc);
 CREATE INDEX IF NOT EXISTS units_deadline ON units(deadline_date);
 """
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """A version-1 catalogue: responsible units get their column and their role; rows are kept (their
+    documents are re-read anyway when the parser changed)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(units)")}
+    if "responsible_raw" not in columns:
+        db.execute("ALTER TABLE units ADD COLUMN responsible_raw TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE unit_agencies RENAME TO unit_agencies_v1")
+    db.execute("DROP INDEX IF EXISTS unit_agencies_name")
+    db.execute(_AGENCIES_TABLE)
+    db.execute("CREATE INDEX IF NOT EXISTS unit_agencies_name ON unit_agencies(name, role)")
+    db.execute("INSERT INTO unit_agencies SELECT doc, ref, role, position, name FROM unit_agencies_v1")
+    db.execute("DROP TABLE unit_agencies_v1")
+    db.execute("UPDATE info SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
 
 
 class StoreError(RuntimeError):
@@ -126,6 +144,8 @@ class LibraryStore:
                 version = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
                 if version is None:
                     db.execute("INSERT INTO info VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                elif int(version[0]) == 1:
+                    _migrate_1_to_2(db)
                 elif int(version[0]) != SCHEMA_VERSION:
                     raise StoreError(f"文库数据库版本不符（{self.path.name}：{version[0]}，需要 {SCHEMA_VERSION}）")
         except sqlite3.DatabaseError as exc:
@@ -190,17 +210,18 @@ class LibraryStore:
             )
             db.executemany(
                 "INSERT INTO units (doc, ref, seq, kind, label, path_json, number, parent, title, text, goal,"
-                " category, category_raw, deadline, deadline_date, lead_raw, support_raw, fields_json)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " category, category_raw, deadline, deadline_date, lead_raw, support_raw, responsible_raw, fields_json)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(document.doc, u.ref, seq, u.kind, u.label, json.dumps(list(u.path), ensure_ascii=False), u.number,
                   u.parent, u.title, u.text, u.goal, u.category, u.category_raw, u.deadline,
                   u.deadline_date.isoformat() if u.deadline_date else None, u.lead_raw, u.support_raw,
-                  json.dumps(u.fields, ensure_ascii=False)) for seq, u in enumerate(document.units)],
+                  u.responsible_raw, json.dumps(u.fields, ensure_ascii=False)) for seq, u in enumerate(document.units)],
             )
             db.executemany(
                 "INSERT INTO unit_agencies (doc, ref, role, position, name) VALUES (?,?,?,?,?)",
                 [(document.doc, u.ref, role, i, name) for u in document.units
-                 for role, names in (("lead", u.lead), ("support", u.support)) for i, name in enumerate(names)],
+                 for role, names in (("lead", u.lead), ("support", u.support), ("responsible", u.responsible))
+                 for i, name in enumerate(names)],
             )
 
     def set_short_names(self, names: dict[str, str]) -> None:
@@ -247,19 +268,21 @@ class LibraryStore:
         agencies: dict[tuple[str, str], dict[str, list[str]]] = {}
         for doc, ref, role, name in db.execute(
                 "SELECT doc, ref, role, name FROM unit_agencies ORDER BY doc, ref, role, position"):
-            agencies.setdefault((doc, ref), {"lead": [], "support": []})[role].append(name)
+            agencies.setdefault((doc, ref), {"lead": [], "support": [], "responsible": []})[role].append(name)
         for row in db.execute(
                 "SELECT doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,"
-                " deadline, deadline_date, lead_raw, support_raw, fields_json FROM units ORDER BY doc, seq"):
+                " deadline, deadline_date, lead_raw, support_raw, responsible_raw, fields_json FROM units"
+                " ORDER BY doc, seq"):
             (doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,
-             deadline, deadline_day, lead_raw, support_raw, fields_json) = row
+             deadline, deadline_day, lead_raw, support_raw, responsible_raw, fields_json) = row
             names = agencies.get((doc, ref), {})
             units.setdefault(doc, []).append(Unit(
                 ref=ref, kind=kind, label=label, path=tuple(json.loads(path_json)), number=number, parent=parent,
                 title=title, text=text, goal=goal, category=category, category_raw=category_raw, deadline=deadline,
                 deadline_date=date.fromisoformat(deadline_day) if deadline_day else None,
                 lead=tuple(names.get("lead", ())), support=tuple(names.get("support", ())),
-                lead_raw=lead_raw, support_raw=support_raw, fields=json.loads(fields_json)))
+                lead_raw=lead_raw, support_raw=support_raw, fields=json.loads(fields_json),
+                responsible=tuple(names.get("responsible", ())), responsible_raw=responsible_raw))
         out: dict[str, Document] = {}
         for doc, meta_json, source, sources_json, sha, fmt, short in db.execute(
                 "SELECT doc, meta_json, source, sources_json, sha256, format, short_name FROM documents ORDER BY rowid"):

@@ -55,6 +55,8 @@ def task_chunk(doc: Document, unit: Unit) -> Chunk:
         parts.append(f"完成时限: {unit.deadline}")
     parts.append(f"牵头单位: {_join(unit.lead, unit.lead_raw)}")
     parts.append(f"配合单位: {_join(unit.support, unit.support_raw)}")
+    if unit.responsible:
+        parts.append(f"责任单位: {_join(unit.responsible, unit.responsible_raw)}")
     title = f"{unit.label} {unit.category}".strip()
     return Chunk(doc=doc.doc, ref=unit.ref, kind="task", title=title, text=" | ".join(parts))
 
@@ -69,8 +71,10 @@ def prose_chunk(doc: Document, unit: Unit) -> Chunk:
     # The headings give the unit its theme (e.g. 涉外环境) which its own sentences often omit.
     if headings:
         text = f"章节: {headings} | {text}"
-    if unit.lead or unit.support or unit.deadline:
-        duty = [f"牵头单位: {_join(unit.lead, unit.lead_raw)}"]
+    if unit.lead or unit.support or unit.deadline or unit.responsible:
+        duty = [f"牵头单位: {_join(unit.lead, unit.lead_raw)}"] if unit.lead or not unit.responsible else []
+        if unit.responsible:
+            duty.append(f"责任单位: {_join(unit.responsible, unit.responsible_raw)}")
         if unit.support:
             duty.append(f"配合单位: {_join(unit.support, unit.support_raw)}")
         if unit.deadline:
