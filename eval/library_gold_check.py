@@ -95,7 +95,9 @@ def units_by_ref(doc) -> dict:
 
 
 def lead_names(unit) -> list[str]:
-    names = [n.strip() for n in re.split(r"[、，,]", unit.lead_raw or "") if n.strip()]
+    """The lead first; a table whose one column names who is responsible (责任科室) has no lead apart from it."""
+    raw = unit.lead_raw or getattr(unit, "responsible_raw", "") or ""
+    names = [n.strip() for n in re.split(r"[、，,]", raw) if n.strip()]
     return [re.sub(r"等.*$", "", n) for n in names]
 
 

@@ -40,11 +40,11 @@ KEY = "test-key-0123456789"
 pytestmark = pytest.mark.slow
 
 QUESTIONS = {
-    "list": "哪些任务由税务局牵头？",
-    "lookup": "开办企业几个工作日能办完？",
+    "list": "税务局牵头的任务都有哪些？",
+    "lookup": "开办一家企业要几个工作日？",
     "compare": "广东条例和国务院条例关于市场主体登记有什么不同？",
     "library": "文库里有哪些文件？",
-    "abstain": "今天天气怎么样？",
+    "abstain": "明天会下雨吗？",
 }
 NUMBERED = re.compile(r"\[(\d+)\]")
 LABELLED = re.compile(r"\[[^\[\]\n]{1,60}\]")
