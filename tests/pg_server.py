@@ -52,7 +52,13 @@ def postgres_server() -> Iterator[str]:
         run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
             f"-k {root} -p {port} -h '' -F", "start")
         try:
-            run(str(binaries / "createdb"), "-h", str(root), "-p", str(port), "-U", user, "library")
+            # A Chinese collation (ICU) where the server has it, so text order differs from SQLite's unless the
+            # store asks for code-point order.
+            created = [str(binaries / "createdb"), "-h", str(root), "-p", str(port), "-U", user]
+            try:
+                run(*created, "-T", "template0", "--locale-provider=icu", "--icu-locale=zh-CN", "library")
+            except subprocess.CalledProcessError:
+                run(*created, "library")
             yield f"postgresql://{user}@/library?host={root}&port={port}"
         finally:
             run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")

@@ -96,11 +96,23 @@ def test_select_units_is_equal_for_every_kind_of_condition(stores):
 
 
 def test_version_goes_up_on_every_change_on_both(stores):
+    from assistant.library.store import LibraryStore
+
     for assistant in stores:
         store = assistant.library.store
         before = store.version()
         store.set_short_names({})
         assert store.version() == before + 1
+    # Another connection (another process, as the watcher of a running server sees it) reads the change.
+    pg = stores[1].library.store
+    other = LibraryStore(pg.url, index_dir=Path(stores[1].settings.index_dir))
+    try:
+        seen = other.version()
+        pg.delete("没有这个文件")
+        assert other.version() == seen + 1
+        assert other.select_units() == pg.select_units()
+    finally:
+        other.close()
 
 
 def test_set_and_count_answers_are_identical(stores):
