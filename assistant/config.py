@@ -51,6 +51,12 @@ class Settings:
     max_units: int = 50_000
     max_read_seconds: int = 300
     max_read_memory_mb: int = 3072  # address space of the process that reads the file
+    # Where the catalogue and rows live: "" = sqlite:///<index_dir>/library.sqlite (the default), or
+    # "sqlite:///path" or "postgresql://user@host/db" (needs the `pg` extra: psycopg 3).
+    store_url: str = ""
+
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{Path(self.index_dir) / 'library.sqlite'}"
 
     def with_overrides(self, **kwargs) -> "Settings":
         clean = {k: v for k, v in kwargs.items() if v is not None}
@@ -78,6 +84,7 @@ _ENV = {
     "max_units": "ASSISTANT_MAX_UNITS",
     "max_read_seconds": "ASSISTANT_MAX_READ_SECONDS",
     "max_read_memory_mb": "ASSISTANT_MAX_READ_MEMORY_MB",
+    "store_url": "ASSISTANT_STORE_URL",
 }
 
 

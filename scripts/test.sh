@@ -15,6 +15,8 @@ if command -v dpkg >/dev/null && ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&
 fi
 # OpenCV (used by the OCR engine) needs these shared libraries, absent from slim images.
 .venv/bin/python -c "import cv2" >/dev/null 2>&1 || need+=(libgl1 libglib2.0-0)
+# PostgreSQL: the store tests start a throwaway server from Debian's binaries (initdb, pg_ctl).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

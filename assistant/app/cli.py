@@ -22,6 +22,7 @@ def settings_from(args):
         library=getattr(args, "library_dir", None),
         index_dir=getattr(args, "index_dir", None),
         model=getattr(args, "model", None),
+        store_url=getattr(args, "store_url", None),
     )
 
 
@@ -31,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", dest="library_dir", help=argparse.SUPPRESS)  # the option's old name
     parser.add_argument("--index-dir", dest="index_dir", help="索引目录（默认 index/）")
     parser.add_argument("--model", help="句向量模型：sentence-transformers 名称或本地目录")
+    parser.add_argument("--store-url", dest="store_url",
+                        help="文库数据库：sqlite:///路径（默认索引目录下的 library.sqlite）或 postgresql://用户@主机/库名"
+                             "（也可用 ASSISTANT_STORE_URL 设置）")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in _COMMAND_MODULES:
         module = __import__(f"assistant.app.{name}", fromlist=["register"])

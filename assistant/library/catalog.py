@@ -70,7 +70,7 @@ class Library:
         self.folder = Path(settings.library)
         self.progress = progress
         self.budget = Budget.from_settings(settings)
-        self.store = LibraryStore(Path(settings.index_dir) / "library.sqlite")
+        self.store = LibraryStore(settings.resolved_store_url(), index_dir=Path(settings.index_dir))
         self._skipped: list[str] = []  # links out of the folder met by the last _files()
 
     # -- reading ------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ many" questions are SQL over units ⋈ unit_agencies (see `select_units`). The e
 (model, text hash), is its own file beside this one (embedding_cache.py); a damaged catalogue found at start
 (quick_check) is set aside and rebuilt from the library folder (integrity.py); `version()` goes up with every
 change, so a running server notices what another process changed.
+
+The same schema and SQL run on PostgreSQL (`store_url = "postgresql://…"`, psycopg 3): only the connection
+and a few dialect pieces differ (`_SQLite`, `_Postgres`); the embedding cache stays in SQLite beside the index.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -86,10 +90,10 @@ CREATE INDEX IF NOT EXISTS units_deadline ON units(deadline_date);
 """
 
 
-def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+def _migrate_1_to_2(db) -> None:
     """A version-1 catalogue: responsible units get their column and their role; rows are kept (their
     documents are re-read anyway when the parser changed)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(units)")}
+    columns = db.columns("units")
     if "responsible_raw" not in columns:
         db.execute("ALTER TABLE units ADD COLUMN responsible_raw TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE unit_agencies RENAME TO unit_agencies_v1")
@@ -105,6 +109,110 @@ class StoreError(RuntimeError):
     """The database cannot be opened or written; the message is Chinese."""
 
 
+class _SQLite:
+    """A connection to the SQLite file, with the dialect pieces the shared SQL needs."""
+
+    name = "sqlite"
+    errors: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
+    pad_seq = "printf('%08d', seq)"
+
+    def __init__(self, path: Path, read_only: bool):
+        if read_only:
+            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            return
+        self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self.conn.execute("PRAGMA journal_mode = WAL")
+
+    def execute(self, sql: str, params: Sequence = ()):
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: list) -> None:
+        self.conn.executemany(sql, rows)
+
+    def executescript(self, sql: str) -> None:
+        self.conn.executescript(sql)
+
+    def columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+
+    @contextlib.contextmanager
+    def transaction(self):
+        with self.conn:  # the file lock serialises writers
+            yield self
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# Every writer of one catalogue takes this lock for its transaction, as SQLite's file lock does.
+_PG_WRITE_LOCK = 0x6C696272
+
+
+class _Postgres:
+    """A connection to a PostgreSQL server (psycopg 3, autocommit outside `transaction()`)."""
+
+    name = "postgresql"
+    pad_seq = "lpad(seq::text, 8, '0')"
+
+    def __init__(self, url: str):
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError("使用 PostgreSQL 文库数据库需要 psycopg 3，请先安装：pip install -e \".[pg]\""
+                             "（或 pip install \"psycopg[binary]>=3.1\"）") from None
+        self.errors = (psycopg.Error,)
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence = ()):
+        return self.conn.execute(self._sql(sql), list(params))
+
+    def executemany(self, sql: str, rows: list) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+
+    def executescript(self, sql: str) -> None:
+        # Text compares by code point, as in SQLite (BINARY), whatever the server's locale; documents keep an
+        # insertion counter where SQLite has its rowid.
+        sql = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', sql)
+        sql = sql.replace("doc TEXT COLLATE \"C\" PRIMARY KEY,", "doc TEXT COLLATE \"C\" PRIMARY KEY, rowid BIGSERIAL,")
+        for statement in sql.split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
+
+    def columns(self, table: str) -> set[str]:
+        return {row[0] for row in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,))}
+
+    @contextlib.contextmanager
+    def transaction(self):
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_WRITE_LOCK,))
+            yield self
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _sqlite_path(target: Path | str) -> Path | None:
+    """The SQLite file a store target names, or None for a server URL."""
+    if isinstance(target, Path):
+        return target
+    if target.startswith(("postgresql://", "postgres://")):
+        return None
+    if target.startswith("sqlite:///"):
+        return Path(target[len("sqlite:///"):])
+    if "://" in target:
+        raise StoreError(f"不支持的文库数据库地址：{target.split('://')[0]}://…（可用 sqlite:/// 或 postgresql://）")
+    return Path(target)
+
+
 @dataclass(frozen=True)
 class RowCondition:
     """One agency condition of a set question: any of `names`, in `role` (lead | support | any)."""
@@ -114,19 +222,25 @@ class RowCondition:
 
 
 class LibraryStore:
-    """One SQLite file. Connections are per thread; writes go through `transaction()`."""
+    """One SQLite file or one PostgreSQL database. Connections are per thread; writes go through
+    `transaction()`."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
+    def __init__(self, path: Path | str, index_dir: Path | None = None):
         self._local = threading.local()
         self._docs_cache: dict[str, Document] | None = None
         self._docs_version = -1
         self._lock = threading.Lock()
+        self._messages: list[str] = []
+        sqlite_path = _sqlite_path(path)
+        if sqlite_path is None:
+            self._open_server(str(path), index_dir)
+            return
+        self.url = ""
+        self.path = sqlite_path
         # A database in a folder this user may not write (a server run by another user than the one who
         # built it) is opened read-only: questions are answered, the catalogue is not changed.
         self.read_only = self.path.is_file() and not (os.access(self.path, os.W_OK)
                                                       and os.access(self.path.parent, os.W_OK))
-        self._messages: list[str] = []
         if self.read_only:
             self.embeddings = EmbeddingCache(self.path.with_name("embeddings.sqlite"), read_only=True)
             return
@@ -139,19 +253,38 @@ class LibraryStore:
             legacy = self.path if self.path.is_file() else None
             self.embeddings = EmbeddingCache(self.path.with_name("embeddings.sqlite"), legacy=legacy)
             self._messages += self.embeddings.messages
-            with self.transaction() as db:
-                db.executescript(_SCHEMA)
-                version = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
-                if version is None:
-                    db.execute("INSERT INTO info VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                elif int(version[0]) == 1:
-                    _migrate_1_to_2(db)
-                elif int(version[0]) != SCHEMA_VERSION:
-                    raise StoreError(f"文库数据库版本不符（{self.path.name}：{version[0]}，需要 {SCHEMA_VERSION}）")
+            self._create_schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(_db_message(self.path, exc)) from None
         except OSError as exc:
             raise StoreError(f"无法创建文库数据库所在文件夹 {self.path.parent.name}：{exc.strerror or exc}") from None
+
+    def _open_server(self, url: str, index_dir: Path | None) -> None:
+        self.url = url
+        self.read_only = False
+        # Messages and the embedding cache name the database without its password.
+        self.path = Path(re.sub(r"//[^@/]*@", "//", url).split("?")[0].rstrip("/").split("/")[-1] or "postgresql")
+        cache_dir = Path(index_dir) if index_dir is not None else Path.cwd() / "index"
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.embeddings = EmbeddingCache(cache_dir / "embeddings.sqlite")
+        self._messages += self.embeddings.messages
+        try:
+            self._create_schema()
+        except StoreError:
+            raise
+        except Exception as exc:  # psycopg.Error: the server is down, refuses the user, or lacks the database
+            raise StoreError(_db_message(self.path, exc)) from None
+
+    def _create_schema(self) -> None:
+        with self.transaction() as db:
+            db.executescript(_SCHEMA)
+            version = db.execute("SELECT value FROM info WHERE key='schema'").fetchone()
+            if version is None:
+                db.execute("INSERT INTO info VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(version[0]) == 1:
+                _migrate_1_to_2(db)
+            elif int(version[0]) != SCHEMA_VERSION:
+                raise StoreError(f"文库数据库版本不符（{self.path.name}：{version[0]}，需要 {SCHEMA_VERSION}）")
 
     def take_messages(self) -> list[str]:
         """What opening the database found and did (a damaged file set aside), said once."""
@@ -164,35 +297,36 @@ class LibraryStore:
         return int(row[0]) if row else 0
 
     @staticmethod
-    def _bump(db: sqlite3.Connection) -> None:
+    def _bump(db) -> None:
         db.execute("INSERT INTO info (key, value) VALUES ('version', '1') ON CONFLICT(key) DO UPDATE"
-                   " SET value = CAST(value AS INTEGER) + 1")
+                   " SET value = CAST(CAST(info.value AS INTEGER) + 1 AS TEXT)")
 
     # -- connections --------------------------------------------------------------------------------
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> _SQLite | _Postgres:
         db = getattr(self._local, "db", None)
         if db is None:
-            if self.read_only:
-                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-                self._local.db = db
-                return db
-            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            db.execute("PRAGMA foreign_keys = ON")
-            with contextlib.suppress(sqlite3.DatabaseError):
-                db.execute("PRAGMA journal_mode = WAL")
+            db = _Postgres(self.url) if self.url else _SQLite(self.path, self.read_only)
             self._local.db = db
         return db
 
     @contextlib.contextmanager
     def transaction(self):
-        db = self._db()
         try:
-            with db:
+            db = self._db()
+            with db.transaction():
                 yield db
-        except sqlite3.OperationalError as exc:
+        except StoreError:
+            raise
+        except (sqlite3.OperationalError, *self._server_errors()) as exc:
             raise StoreError(_db_message(self.path, exc)) from None
         finally:
             self._docs_cache = None
+
+    def _server_errors(self) -> tuple[type[Exception], ...]:
+        if not self.url:
+            return ()
+        import psycopg
+        return (psycopg.OperationalError,)
 
     # -- documents ----------------------------------------------------------------------------------
     def put(self, document: Document, parser_version: str) -> None:
@@ -241,7 +375,7 @@ class LibraryStore:
             self._delete(db, doc)
 
     @staticmethod
-    def _delete(db: sqlite3.Connection, doc: str) -> None:
+    def _delete(db, doc: str) -> None:
         db.execute("DELETE FROM unit_agencies WHERE doc=?", (doc,))
         db.execute("DELETE FROM units WHERE doc=?", (doc,))
         db.execute("DELETE FROM documents WHERE doc=?", (doc,))
@@ -303,7 +437,7 @@ class LibraryStore:
         where = ["(u.kind = 'task' OR EXISTS (SELECT 1 FROM unit_agencies x WHERE x.doc = u.doc AND x.ref = u.ref))"]
         params: list = []
         if docs is not None:
-            where.append("u.doc IN (%s)" % ",".join("?" * len(docs)) if docs else "0")
+            where.append("u.doc IN (%s)" % ",".join("?" * len(docs)) if docs else "1 = 0")
             params += list(docs)
         agency_sql = []
         for cond in agencies:
@@ -335,21 +469,23 @@ class LibraryStore:
     def agency_names(self, docs: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
         """(name, units it leads, units it supports), most units led first."""
         where, params = "", []
+        lead, support = (f"CASE WHEN role = '{r}' THEN 1 ELSE 0 END" for r in ("lead", "support"))
         if docs is not None:
-            where = "WHERE doc IN (%s)" % ",".join("?" * len(docs)) if docs else "WHERE 0"
+            where = "WHERE doc IN (%s)" % ",".join("?" * len(docs)) if docs else "WHERE 1 = 0"
             params = list(docs)
         rows = self._db().execute(
-            f"SELECT name, SUM(role='lead'), SUM(role='support') FROM unit_agencies {where} GROUP BY name"
-            " ORDER BY SUM(role='lead') DESC, name", params).fetchall()
+            f"SELECT name, SUM({lead}), SUM({support}) FROM unit_agencies {where} GROUP BY name"
+            f" ORDER BY SUM({lead}) DESC, name", params).fetchall()
         return [(n, int(lead or 0), int(sup or 0)) for n, lead, sup in rows]
 
     def categories(self, docs: Sequence[str] | None = None) -> list[tuple[str, int]]:
         where, params = "WHERE kind='task' AND category != ''", []
         if docs is not None:
-            where += " AND doc IN (%s)" % ",".join("?" * len(docs)) if docs else " AND 0"
+            where += " AND doc IN (%s)" % ",".join("?" * len(docs)) if docs else " AND 1 = 0"
             params = list(docs)
-        rows = self._db().execute(
-            f"SELECT category, COUNT(*), MIN(doc || ':' || printf('%08d', seq)) FROM units {where}"
+        db = self._db()
+        rows = db.execute(
+            f"SELECT category, COUNT(*), MIN(doc || ':' || {db.pad_seq}) FROM units {where}"
             " GROUP BY category ORDER BY 3", params).fetchall()
         return [(c, int(n)) for c, n, _ in rows]
 
@@ -370,6 +506,14 @@ class LibraryStore:
 
 def _db_message(path: Path, exc: Exception) -> str:
     text = str(exc).lower()
+    if not isinstance(exc, sqlite3.Error):  # the server's errors
+        if "connection" in text or "connect" in text:
+            return f"无法连接 PostgreSQL 文库数据库（{path.name}），请检查服务器是否运行、地址与用户是否正确（ASSISTANT_STORE_URL）"
+        if "does not exist" in text:
+            return f"PostgreSQL 中没有文库数据库 {path.name}，请先创建（createdb {path.name}）"
+        if "permission denied" in text or "authentication" in text:
+            return f"PostgreSQL 拒绝了文库数据库的用户（{path.name}），请检查用户与权限"
+        return f"PostgreSQL 文库数据库出错（{path.name}）：{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     if "readonly" in text or "read-only" in text:
         return f"文库数据库所在文件夹不可写（{path.parent.name}/{path.name}），请检查文件夹权限或改用可写的索引目录（ASSISTANT_INDEX_DIR）"
     if "not a database" in text or "malformed" in text:
