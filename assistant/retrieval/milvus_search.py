@@ -29,9 +29,23 @@ from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.retrieval.hybrid_search import HybridSearcher, SearchFilters
 from assistant.retrieval.index_store import LoadedIndex
+from assistant.retrieval.zh_tokenize import normalize, tokenize_query_parts
 
 PREFIX = "units_"
-ANALYZER = {"tokenizer": "jieba"}  # Milvus' built-in Chinese analyzer
+
+
+def analyzer_params() -> dict:
+    """Milvus' jieba analyzer set up as the embedded BM25's tokenizer (zh_tokenize): search mode (words
+    plus their dictionary 2/3-grams), jieba's dictionary plus the domain words and aliases, the same
+    stopwords. Built from the same data files, so the two backends tokenize alike."""
+    from assistant.retrieval.zh_tokenize import domain_words, stopwords, synonyms
+
+    words = sorted({w for w in (*domain_words(), *synonyms().keys()) if len(w) > 1})
+    return {
+        "tokenizer": {"type": "jieba", "dict": ["_default_", *words], "mode": "search", "hmm": True},
+        "filter": [{"type": "stop", "stop_words": sorted(stopwords())}],
+    }
+
 HNSW_PARAMS = {"M": 16, "efConstruction": 200}
 INSERT_BATCH = 2000
 MAX_TEXT_BYTES = 60_000  # VARCHAR limit is 65,535 bytes
@@ -72,7 +86,7 @@ def connect(uri: str):
 
 def collection_name(index: LoadedIndex) -> str:
     m = index.manifest
-    digest = hashlib.sha256(f"{m.chunks_sha256}|{m.model_id}|{m.dim}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{m.chunks_sha256}|{m.tokenizer_sha256}|{m.model_id}|{m.dim}".encode()).hexdigest()[:16]
     return PREFIX + digest
 
 
@@ -88,7 +102,8 @@ def build_collection(client, name: str, index: LoadedIndex) -> None:
     schema = client.create_schema(auto_id=False, description=f"{index.manifest.model_id} {index.manifest.chunks_sha256}")
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("doc", DataType.VARCHAR, max_length=512)
-    schema.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True, analyzer_params=ANALYZER)
+    schema.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True,
+                     analyzer_params=analyzer_params())
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=index.manifest.dim)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
@@ -100,7 +115,7 @@ def build_collection(client, name: str, index: LoadedIndex) -> None:
     n = len(index.chunks)
     vectors = index.faiss_index.reconstruct_n(0, n) if n else np.empty((0, index.manifest.dim), np.float32)
     for start in range(0, n, INSERT_BATCH):
-        rows = [{"id": i, "doc": c.doc, "text": _clip(c.text), "dense": vectors[i].tolist()}
+        rows = [{"id": i, "doc": c.doc, "text": _clip(normalize(c.text)), "dense": vectors[i].tolist()}
                 for i, c in enumerate(index.chunks[start:start + INSERT_BATCH], start=start)]
         client.insert(name, rows)
     client.flush(name)
@@ -149,6 +164,13 @@ def _ranking(result: Sequence[Sequence[dict]], positive: bool) -> tuple[np.ndarr
     return ids, scores
 
 
+def lexical_query(query: str) -> str:
+    """The text Milvus' analyzer sees for a question: the normalised question followed by the notice's
+    wording of its colloquial aliases and phrases (the synonym expansion the embedded BM25 adds)."""
+    _, extra = tokenize_query_parts(query)
+    return " ".join([normalize(query), *extra])
+
+
 class MilvusSearcher(HybridSearcher):
     """HybridSearcher whose two rankers run in Milvus. `search` and `search_detailed` keep their
     signatures and typed results; the FAISS index stays the source of chunks, fields and vectors."""
@@ -188,7 +210,7 @@ class MilvusSearcher(HybridSearcher):
         return _ranking(result, positive=False)
 
     def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        result = self._search([query], "sparse", {"metric_type": "BM25"}, depth, allowed)
+        result = self._search([lexical_query(query)], "sparse", {"metric_type": "BM25"}, depth, allowed)
         ids, scores = _ranking(result, positive=True)
         keep = scores > 0
         return ids[keep], scores[keep]
@@ -207,7 +229,7 @@ class MilvusSearcher(HybridSearcher):
         requests = [
             pymilvus.AnnSearchRequest([vector], "dense", {"metric_type": "IP", "params": {"ef": max(self.ef, depth)}},
                                       depth, expr=expr or None),
-            pymilvus.AnnSearchRequest([query], "sparse", {"metric_type": "BM25"}, depth, expr=expr or None),
+            pymilvus.AnnSearchRequest([lexical_query(query)], "sparse", {"metric_type": "BM25"}, depth, expr=expr or None),
         ]
         result = self.client.hybrid_search(self.collection, requests, pymilvus.RRFRanker(self.settings.rrf_k),
                                            limit=k, output_fields=["id"])
