@@ -19,6 +19,7 @@ The client reaches Milvus Lite (a file path; the `milvus-lite` package) or a Mil
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,7 +78,8 @@ def connect(uri: str):
         except ImportError as exc:
             raise MilvusBackendError(f"milvus_uri 是文件路径（Milvus Lite），但未安装 milvus-lite。{INSTALL_HINT}") from exc
     try:
-        return pymilvus.MilvusClient(uri=uri, timeout=10)
+        # A cluster with authentication: ASSISTANT_MILVUS_TOKEN="用户:密码" (kept out of config files).
+        return pymilvus.MilvusClient(uri=uri, token=os.environ.get("ASSISTANT_MILVUS_TOKEN", ""), timeout=10)
     except Exception as exc:  # pymilvus raises MilvusException or grpc/OS errors
         where = "Milvus 服务" if is_server else "Milvus Lite 数据文件"
         raise MilvusBackendError(f"无法连接{where}：{uri}（{type(exc).__name__}: {str(exc)[:200]}）。"
