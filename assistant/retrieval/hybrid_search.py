@@ -263,6 +263,16 @@ class HybridSearcher:
         i = self._key_to_id.get((doc, ref))
         return None if i is None else self.index.chunks[i]
 
+    # The two rankers; a backend holding the data elsewhere (milvus_search.MilvusSearcher) overrides these
+    # and keeps the fusion, the tie-break and the typed results.
+    def _dense(self, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        return dense_ranking(self.index.faiss_index, vector, depth, allowed)
+
+    def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        own, extra = tokenize_query_parts(query)
+        return bm25_ranking(self.index.bm25, own, depth, allowed, extra_tokens=extra,
+                            extra_weight=self.synonym_weight)
+
     def search(
         self, query: str, k: int = 10, filters: SearchFilters | None = None, mode: Mode = "hybrid"
     ) -> list[Hit]:
@@ -286,12 +296,9 @@ class HybridSearcher:
         dense_ids = dense_scores = bm25_ids = bm25_scores = None
         if mode in ("hybrid", "dense"):
             vector = self.encoder.encode_queries([query])[0]  # applies the model's query prompt
-            dense_ids, dense_scores = dense_ranking(self.index.faiss_index, vector, depth, allowed)
+            dense_ids, dense_scores = self._dense(vector, depth, allowed)
         if mode in ("hybrid", "bm25"):
-            own, extra = tokenize_query_parts(query)
-            bm25_ids, bm25_scores = bm25_ranking(
-                self.index.bm25, own, depth, allowed, extra_tokens=extra, extra_weight=self.synonym_weight
-            )
+            bm25_ids, bm25_scores = self._lexical(query, depth, allowed)
 
         dense_top = float(dense_scores[0]) if dense_scores is not None and len(dense_scores) else None
         bm25_top = float(bm25_scores[0]) if bm25_scores is not None and len(bm25_scores) else None
@@ -324,3 +331,12 @@ class HybridSearcher:
             for doc, score in fused[:k]
         ]
         return SearchResult(hits, dense_top, bm25_top)
+
+
+def make_searcher(settings: Settings, **kwargs) -> HybridSearcher:
+    """The searcher of the configured backend (settings.search_backend), same interface and results."""
+    if settings.search_backend == "milvus":
+        from assistant.retrieval.milvus_search import MilvusSearcher
+
+        return MilvusSearcher(settings, **kwargs)
+    return HybridSearcher(settings, **kwargs)
