@@ -128,7 +128,14 @@ def text_tables(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
     def flush_rows(rows: list[list[str]]) -> None:
         if rows:
             width = max(len(r) for r in rows)
-            out.append(Table(tuple(tuple(r + [""] * (width - len(r))) for r in rows)))
+            # A section row ("一、…") spans the table: every cell holds it, as in the one-cell-per-line shape.
+            out.append(Table(tuple(tuple(r * width if len(r) == 1 else r + [""] * (width - len(r)))
+                                   for r in rows)))
+
+    def section_inside(at: int, splitter) -> bool:
+        """A section line between rows of a table: the next block is another row of it."""
+        return (bool(_SECTION.match(fold(blocks[at].text.strip()))) and at + 1 < len(blocks)
+                and isinstance(blocks[at + 1], Paragraph) and bool(splitter(blocks[at + 1].text)))
 
     blocks = list(blocks)
     i = 0
@@ -145,6 +152,10 @@ def text_tables(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
             while i < len(blocks) and isinstance(blocks[i], Paragraph):
                 cells = splitter(blocks[i].text)
                 if cells is None:
+                    if rows and section_inside(i, splitter):
+                        rows.append([blocks[i].text.strip()])
+                        i += 1
+                        continue
                     break
                 if cells:
                     rows.append(cells)
