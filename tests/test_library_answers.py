@@ -116,9 +116,9 @@ def test_library_listing_and_meta(bot):
     for doc in bot.docs.values():
         assert doc.title in listing.answer
     meta = bot.ask("国务院的条例什么时候开始施行？")
-    # The dates from the metadata, and the article that says "本条例自…起施行" quoted beside them.
+    # The article that says "本条例自…起施行" answers first, the dates from the metadata follow.
     national = doc_of(bot, "国务院条例")
-    assert "2020年1月1日" in meta.answer and keys(meta) == [(national, "meta"), (national, "article-72")]
+    assert "2020年1月1日" in meta.answer and keys(meta) == [(national, "article-72"), (national, "meta")]
     number = bot.ask("厦门的若干措施文号是多少")
     assert "厦府办〔2019〕10号" in number.answer
 
@@ -183,3 +183,20 @@ def test_batch_contract_with_scope(library_settings, bot, tmp_path):
     assert [(c["doc"], c["ref"]) for c in objs[0]["citations"]] == [(doc_of(bot, "广东条例"), "article-20")]
     assert [(c["doc"], c["ref"]) for c in objs[1]["citations"]] == [(doc_of(bot, "济南条例"), "article-20")]
     assert all(c["doc_title"] for o in objs for c in o["citations"])
+
+
+def test_numbered_part_after_a_question_on_one_document_stays_in_it(bot):
+    """"第三章讲什么？" after a question about one regulation is that regulation's chapter; one it lacks is missing."""
+    jinan = doc_of(bot, "济南条例")
+    chapter = bot.ask("第三章讲什么？", history=["济南的条例分几章？"])
+    assert not chapter.abstained and {d for d, _ in keys(chapter)} == {jinan}
+    beyond = bot.ask("第九章讲什么？", history=["济南的条例分几章？"])
+    assert beyond.abstained and "共 8 章" in beyond.answer
+
+
+def test_comparison_finds_a_compound_each_document_words_apart(bot):
+    """拖欠账款: one regulation writes 拖欠…账款, another 拖欠…款项 and 账款 apart; both are compared, each cited."""
+    answer = bot.ask("济南和广东两地条例关于拖欠账款是怎么规定的？")
+    cited = keys(answer)
+    assert not answer.abstained and answer.intent == "compare"
+    assert (doc_of(bot, "济南条例"), "article-21") in cited and (doc_of(bot, "广东条例"), "article-27") in cited

@@ -196,17 +196,19 @@ def write_meta_all(docs: list[Document], marks: Marks, question: str = "") -> Wr
     """Each document's 文号 and dates; asked when it takes effect, the article that says so is quoted too."""
     parts, quotes = [], {}
     for doc in docs:
-        text, q = write_meta(doc, marks)
-        quotes.update(q)
+        said = ""
         if _IN_FORCE_ASKED.search(question):
             unit = next((u for u in reversed(doc.units) if u.kind in ("article", "item", "point", "text")
                          and _IN_FORCE.search(u.text)), None)
             if unit is not None:
+                # The article that says when it takes effect answers first; the catalogue's dates follow.
                 sentence = next(s for s in re.split(r"(?<=[。；])", unit.text) if _IN_FORCE.search(s))
-                text += f"\n\n{unit.label}：“{sentence.strip()}”{marks.marker(doc.doc, unit.ref)}"
+                said = f"《{doc.title}》{unit.label}：“{sentence.strip()}”{marks.marker(doc.doc, unit.ref)}\n\n"
                 quotes[(doc.doc, unit.ref)] = sentence.strip()
-            elif not doc.meta.dates.get("effective"):
-                text += "\n\n文件正文和文件信息都没有写明施行日期。"
-        parts.append(text)
+        text, q = write_meta(doc, marks)
+        quotes.update(q)
+        if _IN_FORCE_ASKED.search(question) and not said and not doc.meta.dates.get("effective"):
+            text += "\n\n文件正文和文件信息都没有写明施行日期。"
+        parts.append(said + text)
     return "\n\n".join(parts), quotes
 

@@ -75,8 +75,9 @@ class Evidence:
         df = max(self.df(w) for w in words)
         return math.log((self.n + 1) / (df + 0.5))
 
-    def terms(self, question: str) -> list[Term]:
-        """Content words of the question, each with the documents' words for it."""
+    def terms(self, question: str, split_compounds: bool = False) -> list[Term]:
+        """Content words of the question, each with the documents' words for it. `split_compounds`: a compound
+        counts in part wherever only its words are written (documents compared one by one word it their own way)."""
         from assistant.retrieval.zh_tokenize import content_words, is_dictionary_word
 
         matches = thesaurus().find(question)
@@ -88,7 +89,9 @@ class Evidence:
                 continue  # 公司 → 企业: the asker's frame, not the subject
             alternatives = (match.text, *match.concept.terms)
             covered.update(range(match.start, match.end))
-            terms.append(Term(match.text, alternatives, self.idf(alternatives)))
+            unwritten = split_compounds or not any(self.df(a) for a in alternatives)
+            terms.append(Term(match.text, alternatives, self.idf(alternatives),
+                              compound_parts(match.text) if unwritten else ()))
         position = 0
         for word in words:
             at = question.find(word, position)
@@ -100,7 +103,7 @@ class Evidence:
             weight = self.idf((word,))
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
-            terms.append(Term(word, (word,), weight, compound_parts(word) if not self.df(word) else ()))
+            terms.append(Term(word, (word,), weight, compound_parts(word) if split_compounds or not self.df(word) else ()))
         return terms
 
     def coverage(self, terms: list[Term], key: tuple[str, str]) -> float:

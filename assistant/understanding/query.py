@@ -8,6 +8,7 @@ Query; none of them parses the question again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -88,6 +89,11 @@ class Understanding:
         follow = resolve_followup(text, earlier, self.lexicon)
         answered = follow.text if not (follow.ordinal or follow.refers_back) else text
         parsed, doc_scope = self._parse(answered, scope)
+        if not doc_scope.named and not doc_scope.reason and follow.previous and _NUMBERED_PART.search(answered):
+            # "第六章讲什么？" after a question about one document: the numbering is that document's.
+            before = self._parse(follow.previous, scope)[1]
+            if before.named and len(before.docs) == 1:
+                doc_scope = before
         parsed = _with_ui_filters(parsed, lead, category)
         return Query(shown, answered, parsed, doc_scope, follow=follow, corrections=tuple(corrections),
                      history=tuple(earlier), scope_field=scope, ui_filters=(lead, category))
@@ -113,6 +119,9 @@ class Understanding:
                           if d.tasks or any(u.deadline_date for u in d.units)), None)
             self._references[ids] = found or (reference_date(docs[0].meta) if docs else None)
         return self._references[ids]
+
+
+_NUMBERED_PART = re.compile(r"第\s*[一二三四五六七八九十百零两\d]{1,5}\s*(章|节|条|部分)")
 
 
 def _without_title_words(parsed: ParsedQuestion, text: str, scope: Scope) -> ParsedQuestion:

@@ -83,7 +83,7 @@ class Comparison(Answerer):
         hits = self.ctx.search(query, docs=(doc.doc,), fill=False)
         evidence = self.ctx.evidence
         text = self.ctx.narrowed(query)
-        terms = evidence.terms(text)
+        terms = evidence.terms(text, split_compounds=True)
         candidates = [(u, evidence.support(terms, (d.doc, u.ref)), evidence.coverage(terms, (d.doc, u.ref)))
                       for d, u, _ in self.ctx.units(hits[:6]) if d.doc == doc.doc and u.kind not in ("meta",)]
         candidates = [c for c in candidates if c[2] >= EVIDENCE_FLOOR]

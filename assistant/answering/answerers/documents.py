@@ -49,7 +49,7 @@ class DocumentQuestion(Answerer):
                     quotes.update(written[1])
             if parts:
                 return Draft(Intent.DOCUMENT, "\n\n".join(parts), quotes)
-        if about.asks_meta(text) and not self._about_something_else(query):
+        if about.asks_meta(text) and not self._about_something_else(query, targets):
             return Draft(Intent.META, *about.write_meta_all(targets[:5], marks, text))
         kind = about.counted_kind(text) if parsed.wants_count or re.search(r"多少|几", text) else None
         if kind:
@@ -65,6 +65,9 @@ class DocumentQuestion(Answerer):
             return Draft(Intent.OUTLINE, "\n\n".join(parts), quotes)
         return None
 
-    def _about_something_else(self, query: Query) -> bool:
+    def _about_something_else(self, query: Query, targets: list) -> bool:
         rest = about.META.sub(" ", without_mentions(query.text, query.scope))
-        return sum(t.weight for t in self.ctx.evidence.terms(rest)) >= OTHER_SUBJECT_WEIGHT
+        # Words of the asked document's own title, issuer or place name it ("国务院的营商环境条例"), not a subject.
+        names = "".join(f"{d.title}{d.meta.issuer}{d.meta.place}{d.short_name}" for d in targets[:5])
+        return sum(t.weight for t in self.ctx.evidence.terms(rest)
+                   if not (len(t.text) >= 2 and t.text in names)) >= OTHER_SUBJECT_WEIGHT
