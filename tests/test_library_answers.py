@@ -200,3 +200,21 @@ def test_comparison_finds_a_compound_each_document_words_apart(bot):
     cited = keys(answer)
     assert not answer.abstained and answer.intent == "compare"
     assert (doc_of(bot, "济南条例"), "article-21") in cited and (doc_of(bot, "广东条例"), "article-27") in cited
+
+
+def test_a_pronoun_asking_when_it_takes_effect_means_the_document_just_asked_about(bot):
+    """"它从哪天起施行？" after "广东条例主要讲了什么": the document's own date, the article that says it first."""
+    guangdong = doc_of(bot, "广东条例")
+    answer = bot.ask("它从哪天起施行？", history=["广东条例主要讲了什么"])
+    assert not answer.abstained and answer.intent == "meta"
+    assert keys(answer)[0] == (guangdong, "article-66") and "2022年7月1日" in answer.answer
+
+
+def test_switching_the_role_keeps_the_document_of_the_previous_question(bot):
+    """"那配合的呢？" after a question scoped to one task table stays in that table."""
+    liaozhong = next(d for d in bot.docs.values() if "辽中" in d.meta.place)
+    before = "辽中的任务分解表中区发改局牵头的工作有哪些？"
+    answer = bot.ask("那配合的呢？", history=[before])
+    cited = keys(answer)
+    assert cited and {d for d, _ in cited} == {liaozhong.doc}
+    assert all("区发展改革局" in liaozhong.unit(ref).support for _, ref in cited)

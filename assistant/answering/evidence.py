@@ -26,18 +26,30 @@ from assistant.thesaurus import thesaurus
 FRAGMENT_WEIGHT = 0.3
 
 
+_SENTENCE_END = re.compile(r"[。；;！？!?\n]")
+
+
 @dataclass(frozen=True)
 class Term:
     text: str
     alternatives: tuple[str, ...]  # the same thing as documents write it
     weight: float
     parts: tuple[str, ...] = ()  # the words of a compound (拖欠账款 → 拖欠, 账款), for text that splits it up
+    all_parts: bool = False  # the compound counts only where every one of its words is written
+    other_parts: tuple[tuple[str, ...], ...] = ()  # the words of the documents' other terms for it (拖欠|款项)
 
     def share_in(self, text: str) -> float:
         """1 when the text has the term (or a synonym); else the share of its parts it has."""
         if any(a in text for a in self.alternatives):
             return 1.0
-        return sum(p in text for p in self.parts) / len(self.parts) if self.parts else 0.0
+        if not self.parts:
+            return 0.0
+        if self.all_parts:
+            # Every word of the compound, in one sentence (拖欠市场主体的……账款), not scattered over an article.
+            sentences = _SENTENCE_END.split(text)
+            return 1.0 if any(all(p in s for p in parts) for parts in (self.parts, *self.other_parts) if parts
+                              for s in sentences) else 0.0
+        return sum(p in text for p in self.parts) / len(self.parts)
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +64,15 @@ def compound_parts(word: str) -> tuple[str, ...]:
 
     if len(word) < 4:
         return ()
-    return tuple(w for w in dict.fromkeys(tokenize(word)) if 2 <= len(w) < len(word))
+    words = sorted({w for w in tokenize(word) if 2 <= len(w) < len(word)}, key=lambda w: (-len(w), w))
+    # The words that write the compound end to end (拖欠|账款, not the overlapping 欠账), longest first at each
+    # place; none when they leave a gap: 容缺受理 is not 受理 alone.
+    best: dict[int, list[str]] = {len(word): []}  # fewest words that write word[i:] end to end
+    for i in range(len(word) - 1, -1, -1):
+        ways = [[w] + best[i + len(w)] for w in words if word.startswith(w, i) and i + len(w) in best]
+        if ways:
+            best[i] = min(ways, key=len)
+    return tuple(dict.fromkeys(best.get(0, [])))
 
 
 class Evidence:
@@ -89,9 +109,13 @@ class Evidence:
                 continue  # 公司 → 企业: the asker's frame, not the subject
             alternatives = (match.text, *match.concept.terms)
             covered.update(range(match.start, match.end))
-            unwritten = split_compounds or not any(self.df(a) for a in alternatives)
+            written = any(self.df(a) for a in alternatives)
+            # Split only in comparisons or when no unit writes it whole; a compound some unit writes whole
+            # counts elsewhere only with all of its words.
             terms.append(Term(match.text, alternatives, self.idf(alternatives),
-                              compound_parts(match.text) if unwritten else ()))
+                              compound_parts(match.text) if split_compounds or not written else (),
+                              split_compounds and written,
+                              tuple(p for a in match.concept.terms if split_compounds and (p := compound_parts(a)))))
         position = 0
         for word in words:
             at = question.find(word, position)
@@ -103,7 +127,9 @@ class Evidence:
             weight = self.idf((word,))
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
-            terms.append(Term(word, (word,), weight, compound_parts(word) if split_compounds or not self.df(word) else ()))
+            written = bool(self.df(word))
+            terms.append(Term(word, (word,), weight, compound_parts(word) if split_compounds or not written else (),
+                              split_compounds and written))
         return terms
 
     def coverage(self, terms: list[Term], key: tuple[str, str]) -> float:

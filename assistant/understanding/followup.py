@@ -151,7 +151,9 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     if role and not agencies and previous_agencies and len(_PRONOUN.sub("", core)) <= 12:
         subject = previous_agencies[0].text
         rest = _PRONOUN.sub("", core)
-        rewritten = rest if rest.startswith(subject) else f"{subject}{rest}"
+        # Only the role asked ("那它配合的呢"): the previous question with its role switched keeps its document.
+        switched = _switch_role(previous, role.group(0)) if len(rest.strip("的")) <= 2 else None
+        rewritten = switched or (rest if rest.startswith(subject) else f"{subject}{rest}")
         return FollowUp(rewritten + ("？" if not rewritten.endswith(("?", "？")) else ""), question, True,
                         previous=previous)
     ordinal = _ORDINAL.search(text)

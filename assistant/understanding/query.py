@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from assistant.ingest.metadata import reference_date
+from assistant.language.cues import cue
 from assistant.records import Document
 from assistant.thesaurus import thesaurus
 from assistant.understanding.doc_scope import Scope, resolve_scope
@@ -87,8 +88,16 @@ class Understanding:
             if not c.error:
                 earlier.append(self.speller.correct(c.text)[0])
         follow = resolve_followup(text, earlier, self.lexicon)
+        about_document = None
+        if follow.refers_back and cue("document_fact").search(text):
+            # "它是什么时候施行的？" after a question about one document: the document itself, not a unit of it.
+            before = self._parse(follow.previous, scope)[1]
+            if before.named and len(before.docs) == 1:
+                follow, about_document = replace(follow, refers_back=False, rewritten=False, text=text), before
         answered = follow.text if not (follow.ordinal or follow.refers_back) else text
         parsed, doc_scope = self._parse(answered, scope)
+        if about_document is not None and not doc_scope.named:
+            doc_scope = about_document
         if not doc_scope.named and not doc_scope.reason and follow.previous and _NUMBERED_PART.search(answered):
             # "第六章讲什么？" after a question about one document: the numbering is that document's.
             before = self._parse(follow.previous, scope)[1]

@@ -292,7 +292,10 @@ def parse_question(text: str, lexicon: Lexicon, reference: date | None = None) -
                 and not any(s < match.end and match.start < e for s, e in taken):
             categories = tuple(dict.fromkeys(categories + (indicator,)))
     if typed:
-        agencies = agencies + (typed,)
+        # 区发改局 → 区发展改革局: the lexicon's shorter match inside the typed name (发改) is not a second agency.
+        start = text.find(typed.text)
+        inside = {m.text for m in mentions if m.kind == "agency" and start <= m.start and m.end <= start + len(typed.text)}
+        agencies = tuple(a for a in agencies if a.text not in inside) + (typed,)
     measure_numbers = _numbers(_MEASURE_PAREN, text, 0, 999) + _numbers(_MEASURE_WORD, text, 0, 999)
     return ParsedQuestion(
         text=text,

@@ -33,9 +33,8 @@ def asks_comparison(query: Query, docs: list[Document]) -> bool:
         return True
     text = query.text
     named_several = query.scope.named and len(query.scope.mentions) >= 2 and len(docs) >= 2
-    if named_several and (cue("compare").search(text) or cue("which_documents").search(text)
-                          or asked_value(text)):
-        return True
+    if named_several:
+        return True  # two documents named in one question are answered side by side, whatever the wording
     return bool(cue("which_documents").search(text) or (cue("compare").search(text) and query.scope.named))
 
 
