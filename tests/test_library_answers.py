@@ -188,9 +188,9 @@ def test_batch_contract_with_scope(library_settings, bot, tmp_path):
 def test_numbered_part_after_a_question_on_one_document_stays_in_it(bot):
     """"第三章讲什么？" after a question about one regulation is that regulation's chapter; one it lacks is missing."""
     jinan = doc_of(bot, "济南条例")
-    chapter = bot.ask("第三章讲什么？", history=["济南的条例分几章？"])
+    chapter = bot.ask("第三章讲什么？", history=["济南的条例一共有几章？"])
     assert not chapter.abstained and {d for d, _ in keys(chapter)} == {jinan}
-    beyond = bot.ask("第九章讲什么？", history=["济南的条例分几章？"])
+    beyond = bot.ask("第九章讲什么？", history=["济南的条例一共有几章？"])
     assert beyond.abstained and "共 8 章" in beyond.answer
 
 

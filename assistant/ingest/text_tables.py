@@ -133,9 +133,11 @@ def text_tables(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
                                    for r in rows)))
 
     def section_inside(at: int, splitter) -> bool:
-        """A section line between rows of a table: the next block is another row of it."""
-        return (bool(_SECTION.match(fold(blocks[at].text.strip()))) and at + 1 < len(blocks)
-                and isinstance(blocks[at + 1], Paragraph) and bool(splitter(blocks[at + 1].text)))
+        """A section line between rows of a table: after it (and any sections whose rows were cut) comes
+        another row of the table."""
+        while at < len(blocks) and isinstance(blocks[at], Paragraph) and _SECTION.match(fold(blocks[at].text.strip())):
+            at += 1
+        return at < len(blocks) and isinstance(blocks[at], Paragraph) and bool(splitter(blocks[at].text))
 
     blocks = list(blocks)
     i = 0
