@@ -7,6 +7,7 @@ from pathlib import Path
 
 from assistant.ingest.blocks import Paragraph, RawDocument, ReadError, Table
 from assistant.ingest.reflow import reflow
+from assistant.ingest.slug_title import title_from_file_name
 from assistant.ingest.metadata import read_front_matter, reference_date
 from assistant.ingest.structure import build_units
 from assistant.ingest.table_rows import table_columns
@@ -66,7 +67,8 @@ def parse_raw(raw: RawDocument, doc_id: str) -> Document:
     written = [b.text if isinstance(b, Paragraph) else "" for b in blocks]
     folded = [fold(t) for t in written]
     markup_title = next((i for i, b in enumerate(blocks[:8]) if isinstance(b, Paragraph) and b.heading == 1), None)
-    fallback = re.sub(r"^\d+[-_]", "", raw.path.stem)
+    # No title line: a file name spelt in pinyin is read (池州信访局政务公开任务清单), else the name as it is.
+    fallback = title_from_file_name(raw.path.stem) or re.sub(r"^\d+[-_]", "", raw.path.stem)
     front = read_front_matter(written, folded, raw.title_hint, fallback, markup_title)
     reference = reference_date(front.meta)
     units = build_units(blocks, front, reference)
