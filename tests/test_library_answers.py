@@ -218,3 +218,12 @@ def test_switching_the_role_keeps_the_document_of_the_previous_question(bot):
     cited = keys(answer)
     assert cited and {d for d, _ in cited} == {liaozhong.doc}
     assert all("区发展改革局" in liaozhong.unit(ref).support for _, ref in cited)
+
+
+def test_documents_named_one_after_another_are_all_in_scope(bot):
+    """A short name and a name by place and title, joined by 与: both documents, compared side by side."""
+    question = "济南条例与国务院的营商环境条例对证明事项的要求"
+    scope = bot.understand(question).scope
+    assert set(scope.docs) == {doc_of(bot, "济南条例"), doc_of(bot, "国务院条例")}
+    answer = bot.ask(question)
+    assert answer.intent == "compare" and {d for d, _ in keys(answer)} == set(scope.docs)

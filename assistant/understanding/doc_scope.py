@@ -211,9 +211,40 @@ def by_name(name: str, docs: list[Document]) -> list[Document]:
     return [d for d in docs if key in strip_all_space(fold(d.title)) or (d.short_name and key in fold(d.short_name))]
 
 
+_JOINED = re.compile(r"以及|还有|和|与|跟|同|及|、")
+
+
 def resolve_scope(text: str, docs: list[Document], scope: str | None = None, deadline_text: str = "",
                   agency_spans: list[tuple[int, int]] | None = None) -> Scope:
     """The documents a (normalised) question is about, or why none is."""
+    whole = _resolve(text, docs, scope, deadline_text, agency_spans)
+    if scope and scope.strip():
+        return whole
+    # Documents named one after another (济南条例和山东民营经济条例, 国务院的在线政务服务规定和安阳的政务服务条例):
+    # each name is read on its own, and the question is about all of them.
+    pieces = [p for p in _JOINED.split(fold(text)) if p.strip()]
+    if len(pieces) < 2 or len(pieces) > 6:
+        return whole
+    named: list[Scope] = []
+    for piece in pieces:
+        if not (_kind_words(piece) or _question_places(piece, []) or named_by_title(piece, docs)[0]):
+            continue
+        part = _resolve(piece, docs, None, "", None)
+        if part.reason or not part.named or len(part.docs) == len(docs):
+            return whole  # one of the names picks no document of its own: read the question as a whole
+        named.append(part)
+    union = tuple(dict.fromkeys(d for part in named for d in part.docs))
+    if len(named) < 2 or set(union) <= set(whole.docs) or whole.reason and not whole.named:
+        return whole
+    ordered = tuple(d.doc for d in docs if d.doc in union)
+    mentions = tuple(dict.fromkeys(m for part in named for m in part.mentions))
+    notes = "".join(dict.fromkeys(part.note for part in named if part.note))
+    others = tuple(dict.fromkeys(o for part in named for o in part.other_versions))
+    return Scope(ordered, True, note=notes, mentions=mentions, other_versions=others)
+
+
+def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: str,
+             agency_spans: list[tuple[int, int]] | None) -> Scope:
     all_ids = tuple(d.doc for d in docs)
     if scope and scope.strip():
         named = by_name(scope, docs)
