@@ -28,8 +28,11 @@ _TAIL = re.compile(r"(的|呢|吗|啊|呀|吧|的话|怎么样|如何|情况)*[?
 _SUBSET = re.compile(r"^(其中|这里面|这些(任务)?里|里面|当中)")
 _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十两]{1,3}|\d{1,3})\s*(个|项|条|行|点)?|(最后)\s*(一)?\s*(个|项|条|行|点)")
 _DETAIL = re.compile(r"详细|具体|展开|说说|讲讲|说一下|讲一下|是什么|什么内容|内容|原文")
-_REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
+_REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?(?!意见|条例|方案|文件|通知|要点|清单|规定|办法|计划|法)"
+                        r"|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
                         r"|刚才(那|这)?(个|项|条)")
+_VERSION_ONLY = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:版本?|修订版?|的版本|那版)?(?:的)?")
+_YEAR_IN = re.compile(r"(?:19|20)\d{2}\s*年?\s*版?")
 _BARE_COUNT = re.compile(r"^(一共|总共|共|总计|合计)?(有)?(多少|几)(个|项|条|件)?(任务)?$")
 _PRONOUN = re.compile(r"它们|它|他们|这个单位|这个部门|该单位|该部门|又")
 _ASKS = (
@@ -192,6 +195,12 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
         rewritten = _switch_role(previous, role.group(0))
         if rewritten:
             return FollowUp(rewritten, question, True, previous=previous)
+    version = _VERSION_ONLY.fullmatch(core)
+    if version:
+        # "那2020年版的呢": the same question of that year's version.
+        year = f"{version.group(1)}年版"
+        written = _YEAR_IN.sub(year, previous, count=1) if _YEAR_IN.search(previous) else f"{year}的{previous}"
+        return FollowUp(written, question, True, previous=previous)
     places = [p for p in gazetteer().find(core) if p[2].level != "national" or "国务院" in core]
     if places:
         start, end, _ = places[0]

@@ -98,8 +98,9 @@ class Understanding:
         parsed, doc_scope = self._parse(answered, scope)
         if about_document is not None and not doc_scope.named:
             doc_scope = about_document
-        if not doc_scope.named and not doc_scope.reason and follow.previous and _NUMBERED_PART.search(answered):
-            # "第六章讲什么？" after a question about one document: the numbering is that document's.
+        if not doc_scope.named and not doc_scope.reason and follow.previous and (
+                _NUMBERED_PART.search(answered) or _THIS_DOCUMENT.search(answered)):
+            # "第六章讲什么？", "这个意见有多少条措施" after a question about one document: that document's.
             before = self._parse(follow.previous, scope)[1]
             if before.named and len(before.docs) == 1:
                 doc_scope = before
@@ -130,6 +131,7 @@ class Understanding:
         return self._references[ids]
 
 
+_THIS_DOCUMENT = re.compile(r"(这|该|此|那)(个|份|部|篇)?(意见|条例|方案|文件|通知|要点|清单|规定|办法|计划|法)")
 _NUMBERED_PART = re.compile(r"第\s*[一二三四五六七八九十百零两\d]{1,5}\s*(章|节|条|部分)")
 
 

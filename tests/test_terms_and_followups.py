@@ -1,5 +1,5 @@
-"""Pure functions of the evidence check: how a compound the question writes whole is found in a text that writes
-its words apart (fast: no model, no index)."""
+"""Pure functions of understanding and evidence: compounds found where a text writes their words apart, typed
+agency names, follow-ups to another version or to the document itself (fast: no model, no index)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,18 @@ def test_a_typed_agency_name_is_one_agency_not_also_the_shorter_name_inside_it()
     lexicon = Lexicon.build([("自治区发展改革委", 5, 0), ("区发展改革局", 0, 3)], [])
     parsed = parse_question("区发改局配合哪些工作？", lexicon)
     assert [a.names for a in parsed.agencies] == [("区发展改革局",)]
+
+
+def test_follow_up_to_another_version_and_to_the_document_itself():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([], [])
+    version = resolve("那2020年版的呢？", ["北京条例对开办企业时间怎么规定的？"], lexicon)
+    assert version.rewritten and version.text == "2020年版的北京条例对开办企业时间怎么规定的？"
+    replaced = resolve("2020版的呢", ["2024年版北京条例第三条讲什么"], lexicon)
+    assert replaced.text.startswith("2020年版") and "2024" not in replaced.text
+    # "这个意见" names the document asked about, not a unit of the previous answer.
+    document = resolve("这个意见一共有多少条措施？", ["就业意见里教育部参与的措施有哪些？"], lexicon)
+    assert not document.refers_back
+    unit = resolve("这个什么时候完成？", ["哪些任务由税务局牵头？"], lexicon)
+    assert unit.refers_back
