@@ -1,5 +1,5 @@
 """Pure functions of understanding and evidence: compounds found where a text writes their words apart, typed
-agency names, follow-ups to another version or to the document itself (fast: no model, no index)."""
+agency names, follow-ups to another version or to the document itself, pinyin glosses (fast: no model, no index)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,12 @@ def test_follow_up_to_another_version_and_to_the_document_itself():
     assert not document.refers_back
     unit = resolve("这个什么时候完成？", ["哪些任务由税务局牵头？"], lexicon)
     assert unit.refers_back
+
+
+def test_pinyin_glosses_of_mirror_sites_are_removed_and_nothing_else():
+    from assistant.ingest.readers._text import clean_line
+
+    assert clean_line("州政發(fā)〔2021〕3号") == "州政發〔2021〕3号"
+    assert clean_line("營商環(huán)境，优(yōu)化（jìng zhēng）") == "營商環境，优化"
+    # Brackets without a tone mark are the document's own: (a), (1), (tiaoli).
+    assert clean_line("第(1)项 (a) 条例(tiaoli)") == "第(1)项 (a) 条例(tiaoli)"

@@ -1,8 +1,9 @@
 """Text clean-up shared by every reader: only what file formats force on us, nothing about the document.
 
 Readers keep what the document says: no Traditional→Simplified, no full-width/half-width changes. They only
-undo artefacts of the container: zero-width characters, non-breaking spaces, runs of layout whitespace and
-(for PDF) radical code points that some fonts map ideographs to.
+undo artefacts of the container: zero-width characters, non-breaking spaces, runs of layout whitespace, pinyin
+glosses a mirror site inserted after characters, and (for PDF) radical code points that some fonts map
+ideographs to.
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ _ASCII_WORD_END = re.compile(r"[A-Za-z0-9%\.,;:\)\]]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9\(\[]")
 
 
+# A pinyin gloss a mirror site put after a character ("政發(fā)", "環(huán)境"): a bracketed syllable with a tone
+# mark right after an ideograph. Not the document's text.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_GLOSS = re.compile(rf"(?<=[\u4e00-\u9fff])[(（]\s*(?=[^)）]*[{_TONED}])[a-zü{_TONED}]+(?:\s+[a-zü{_TONED}]+)*\s*[)）]")
+
+
 def clean_line(text: str, keep_tabs: bool = False) -> str:
     """One line of text: invisible characters removed, whitespace runs collapsed to one space, stripped.
 
     With keep_tabs, tabs survive (and are not stripped at the ends) because they separate table cells.
     """
-    text = text.translate(_INVISIBLE)
+    text = _GLOSS.sub("", text.translate(_INVISIBLE))
     if keep_tabs:
         text = _SPACES_NO_TAB.sub(" ", text)
         return _SPACE_AROUND_TAB.sub("\t", text).strip(" ")
