@@ -227,3 +227,13 @@ def test_documents_named_one_after_another_are_all_in_scope(bot):
     assert set(scope.docs) == {doc_of(bot, "济南条例"), doc_of(bot, "国务院条例")}
     answer = bot.ask(question)
     assert answer.intent == "compare" and {d for d, _ in keys(answer)} == set(scope.docs)
+
+
+def test_which_documents_lists_only_those_that_say_it(bot):
+    """"哪些条例规定了…" over the library: a document whose nearest article shares only a common word with the
+    question is named among those that say nothing, not listed as a provision."""
+    answer = bot.ask("文库里哪些条例对区域评估的费用由谁承担作了规定？")
+    assert answer.intent == "compare" and not answer.abstained
+    for doc, ref in keys(answer):
+        quote = bot.docs[doc].unit(ref).text
+        assert "区域评估" in quote, (doc, ref)

@@ -104,9 +104,14 @@ class Evidence:
         words = [w for w in content_words(question) if w not in _question_words()]
         terms: list[Term] = []
         covered = set()
+        concepts = []
         for match in matches:
             if match.text in _question_words() or all(t in _question_words() for t in match.concept.terms):
                 continue  # 公司 → 企业: the asker's frame, not the subject
+            if match.concept in concepts:
+                covered.update(range(match.start, match.end))
+                continue  # the expansion appended to a question repeats a concept it already has: count it once
+            concepts.append(match.concept)
             alternatives = (match.text, *match.concept.terms)
             covered.update(range(match.start, match.end))
             written = any(self.df(a) for a in alternatives)

@@ -19,6 +19,9 @@ from assistant.language.cues import cue
 # What "none of them says" names, by the kind of value asked (answering/quotes.py asked_value).
 _ASKED = {"time": "具体时限", "money": "具体金额", "rate": "具体比例", "number": "具体数值", "materials": "所需材料",
           "conditions": "条件", "place": "办理地点", "items": "具体事项"}
+# Share of the best document's coverage of the question another document's best unit must reach to count as
+# saying something on the point (set on the dev documents' comparison questions).
+RELATIVE_COVERAGE = 0.6
 # At most this many documents are searched one by one (a library of hundreds is compared by kind or place).
 MAX_DOCUMENTS = 30
 
@@ -48,7 +51,14 @@ class Comparison(Answerer):
         evidence = self.ctx.evidence
         if evidence.unknown_subject(evidence.terms(self.ctx.narrowed(query))):
             return self.ctx.refuse("", query)  # what the question is about is in no document
-        found: list[tuple[Document, Unit | None]] = [(doc, self._best_unit(query, doc, kind)) for doc in docs]
+        best = [(doc, *self._best_unit(query, doc, kind)) for doc in docs]
+        # Asked which documents say something (哪些条例规定了…, not documents the user named one by one): one that
+        # does covers the question about as well as the best document does; a unit that shares only a common
+        # word (费用, 不得) is not a provision on the point.
+        searching = not (query.scope.named and len(query.scope.mentions) >= 2) or bool(cue("which_documents").search(query.text))
+        top = max((cover for _, unit, cover in best if unit is not None), default=0.0) if searching else 0.0
+        found: list[tuple[Document, Unit | None]] = [
+            (doc, unit if unit is not None and cover >= RELATIVE_COVERAGE * top else None) for doc, unit, cover in best]
         said = [(d, u) for d, u in found if u is not None]
         silent = [d for d, u in found if u is None]
         missing = list(query.scope.missing)
@@ -77,8 +87,9 @@ class Comparison(Answerer):
         return Draft(Intent.COMPARE, "\n".join(lines), quotes, conclusion=f"{len(said)} 份文件有规定",
                      compared=[(d.doc, (d.doc, u.ref) if u else None) for d, u in found])
 
-    def _best_unit(self, query: Query, doc: Document, kind: str | None) -> Unit | None:
-        """The unit of this document that says most of what the question asks (and gives the asked value)."""
+    def _best_unit(self, query: Query, doc: Document, kind: str | None) -> tuple[Unit | None, float]:
+        """The unit of this document that says most of what the question asks (and gives the asked value), and
+        how much of the question it covers."""
         hits = self.ctx.search(query, docs=(doc.doc,), fill=False)
         evidence = self.ctx.evidence
         text = self.ctx.narrowed(query)
@@ -88,10 +99,10 @@ class Comparison(Answerer):
         candidates = [c for c in candidates if c[2] >= EVIDENCE_FLOOR]
         candidates.sort(key=lambda c: -round(c[1], 2))
         expanded = query.expanded
-        for unit, _, _ in candidates:
+        for unit, _, cover in candidates:
             if kind is None or answers_with_value(expanded, write.unit_text(doc, unit)[0], kind):
-                return unit
-        return None
+                return unit, cover
+        return None, 0.0
 
 
 def _version(doc: Document, docs: list[Document]) -> str:
