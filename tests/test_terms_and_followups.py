@@ -52,3 +52,13 @@ def test_pinyin_glosses_of_mirror_sites_are_removed_and_nothing_else():
     assert clean_line("營商環(huán)境，优(yōu)化（jìng zhēng）") == "營商環境，优化"
     # Brackets without a tone mark are the document's own: (a), (1), (tiaoli).
     assert clean_line("第(1)项 (a) 条例(tiaoli)") == "第(1)项 (a) 条例(tiaoli)"
+
+
+def test_a_hotline_number_and_the_articles_opening_name_the_subject_of_a_later_sentence():
+    from assistant.answering.quotes import answers_with_value
+
+    article = ("依托12345市民服务热线，集中受理有关营商环境的咨询和投诉举报，推进接诉即办。"
+               "对属于本部门职权范围内的投诉举报，应当在五个工作日内办结并答复。")
+    assert answers_with_value("12345打过去多久会答复？", article, "time")
+    # A year is no such name: 2022 in the question and in the text do not make them about the same thing.
+    assert not answers_with_value("2022年的申请多久答复？", "2022年起实行新制度。材料应当在三日内报送。", "time")

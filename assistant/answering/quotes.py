@@ -95,8 +95,12 @@ def _bigrams(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:])} | {c for c in chars if c.isdigit()}
 
 
+_NUMBER_NAME = re.compile(r"\d{5,}")  # 12345, 12315: hotlines named by their number (a year has four digits)
+
+
 def shared_bigrams(question: str, passage: str) -> int:
-    return len({b for b in _bigrams(question) & _bigrams(passage) if not b.isdigit()})
+    names = set(_NUMBER_NAME.findall(question)) & set(_NUMBER_NAME.findall(passage))
+    return len({b for b in _bigrams(question) & _bigrams(passage) if not b.isdigit()}) + len(names)
 
 
 def score_passage(question: str, passage: str) -> float:
@@ -140,7 +144,10 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
     limit = kind in ("money", "number", "rate", "time") and bool(_ASKS_LIMIT.search(_last_clause(question)))
     # An article whose items (（一）（二）…) hang off one opening sentence: each item is about that sentence's
     # subject (简化注册登记手续：…（二）…一个工作日内办结).
-    stem = sentences(text)[0] if _ITEM.search(text) else ""
+    # Likewise the article's opening sentence names what its later sentences are about (依托12345热线…。
+    # 对…投诉举报，应当在五个工作日内办结并答复).
+    parts = sentences(text)
+    stem = parts[0] if parts else ""
     # Beyond the rate's own subject (合同金额的百分之几), the clause must name something else the question
     # names (投标保证金): 预付款不得低于合同金额的30% does not say what a 保证金 is.
     others = _bigrams(question) - set(pieces) - _bigrams("".join(m.group() for m in _RATE_WORD.finditer(question)))
