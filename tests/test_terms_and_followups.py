@@ -62,3 +62,15 @@ def test_a_hotline_number_and_the_articles_opening_name_the_subject_of_a_later_s
     assert answers_with_value("12345打过去多久会答复？", article, "time")
     # A year is no such name: 2022 in the question and in the text do not make them about the same thing.
     assert not answers_with_value("2022年的申请多久答复？", "2022年起实行新制度。材料应当在三日内报送。", "time")
+
+
+def test_a_programme_a_title_quotes_names_that_document():
+    from assistant.records import DocMeta, Document
+    from assistant.understanding.doc_scope import named_by_quoted_name
+
+    docs = [Document("a", DocMeta("国务院办公厅关于印发“无废城市”建设试点工作方案的通知", "notice"), ()),
+            Document("b", DocMeta("关于深化“放管服”改革优化营商环境的意见", "plan"), ()),
+            Document("c", DocMeta("某市优化营商环境条例", "regulation"), ())]
+    assert named_by_quoted_name("无废城市试点怎么选城市", docs) == ([docs[0]], "无废城市")
+    assert named_by_quoted_name("放管服改革有哪些任务", docs)[0] == [docs[1]]
+    assert named_by_quoted_name("营商环境条例讲什么", docs) == ([], "")

@@ -159,6 +159,21 @@ def named_by_title(text: str, docs: list[Document]) -> tuple[list[Document], str
     return (chosen, phrase[chosen[0].doc]) if len(chosen) <= 3 else ([], "")
 
 
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{3,12})[”\"」』]")
+
+
+def named_by_quoted_name(text: str, docs: list[Document]) -> tuple[list[Document], str]:
+    """A programme a title quotes by name (《…“无废城市”建设试点工作方案…》) names that document when the question
+    says it, as long as one or two documents' titles quote it."""
+    for doc in docs:
+        for name in _QUOTED.findall(fold(doc.title)):
+            if name in text:
+                holders = [d for d in docs if f"{name}" in fold(d.title)]
+                if len(holders) <= 2:
+                    return holders, name
+    return [], ""
+
+
 def _kind_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     found, taken = [], text
     for word, endings in _KIND_WORDS:
@@ -268,6 +283,8 @@ def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: 
         mentions += [d.short_name if d.short_name in folded else d.title for d in direct]
     else:
         titled, phrase = named_by_title(folded, docs)
+        if not titled:
+            titled, phrase = named_by_quoted_name(folded, docs)
         titled = [d for d in titled if not places or any(_matches_place(d, p) for _, _, p in places)]
         # With other places named as well (国务院的条例和山东民营经济条例), the places pick the documents.
         if titled and all(any(_matches_place(d, p) for d in titled) for _, _, p in places):
