@@ -74,3 +74,12 @@ def test_a_programme_a_title_quotes_names_that_document():
     assert named_by_quoted_name("无废城市试点怎么选城市", docs) == ([docs[0]], "无废城市")
     assert named_by_quoted_name("放管服改革有哪些任务", docs)[0] == [docs[1]]
     assert named_by_quoted_name("营商环境条例讲什么", docs) == ([], "")
+
+
+def test_a_short_name_typed_with_another_level_names_the_body_of_that_level():
+    """人社 names the provincial 厅 in the alias data; 人社部 is the ministry, when the library has it."""
+    lexicon = Lexicon.build([("自治区人力资源社会保障厅", 10, 0), ("人力资源社会保障部", 5, 0)], [])
+    assert [m.names for m in lexicon.find("人社部牵头哪些")] == [("人力资源社会保障部",)]
+    assert [m.names for m in lexicon.find("人社厅牵头哪些")] == [("自治区人力资源社会保障厅",)]
+    alone = Lexicon.build([("自治区人力资源社会保障厅", 10, 0)], [])
+    assert [m.names for m in alone.find("人社部牵头哪些")] == [("自治区人力资源社会保障厅",)]  # no ministry held

@@ -7,6 +7,7 @@ over 市场监管 (a category) and 教育厅 over 教育.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -28,6 +29,11 @@ class Mention:
 def _category_aliases() -> dict[str, tuple[str, ...]]:
     raw = json.loads(resources.files("assistant").joinpath("data/category_aliases.json").read_text("utf-8"))
     return {k: tuple(v) for k, v in raw["aliases"].items()}
+
+
+# The last character of a body's name says its level (部 a ministry, 厅 a provincial department, 局, 委, 办 …).
+_LEVELS = "部厅局委办署院"
+_PLACE_PREFIX = r"^(自治区|省|市|县|区|国家|中国)"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,21 @@ class Lexicon:
         close = difflib.get_close_matches(typed, keys, n=1, cutoff=cutoff)
         return self.agencies[close[0]] if close else None
 
+    def _at_its_level(self, text: str, mention: Mention) -> Mention:
+        """A short name typed with another level than its agency's (人社 + 部 where 人社 names a 厅): the body of
+        that level with the same name (人力资源社会保障部), when the library has one."""
+        level = text[mention.end : mention.end + 1]
+        if not level or level not in _LEVELS or mention.text[-1:] in _LEVELS:
+            return mention
+        if all(name.endswith(level) for name in mention.names):
+            return mention
+        for name in mention.names:
+            stem = re.sub(_PLACE_PREFIX, "", name)[:-1]
+            other = self.agencies.get(normalize_text(stem + level))
+            if other and stem:
+                return Mention("agency", mention.text + level, other, mention.start, mention.end + 1)
+        return mention
+
     def named_agencies(self) -> tuple[str, ...]:
         return tuple(n for n in self.agency_names if not is_collective(n))
 
@@ -73,7 +94,7 @@ class Lexicon:
             for length in range(min(self.max_len, len(text) - i), 1, -1):
                 span = text[i : i + length]
                 if span in self.agencies:
-                    found.append(Mention("agency", span, self.agencies[span], i, i + length))
+                    found.append(self._at_its_level(text, Mention("agency", span, self.agencies[span], i, i + length)))
                     break
                 if span in self.categories:
                     found.append(Mention("category", span, self.categories[span], i, i + length))
