@@ -41,7 +41,7 @@ def test_follow_up_to_another_version_and_to_the_document_itself():
     # "这个意见" names the document asked about, not a unit of the previous answer.
     document = resolve("这个意见一共有多少条措施？", ["就业意见里教育部参与的措施有哪些？"], lexicon)
     assert not document.refers_back
-    unit = resolve("这个什么时候完成？", ["哪些任务由税务局牵头？"], lexicon)
+    unit = resolve("这个什么时候完成？", ["税务局牵头的任务都有哪些？"], lexicon)
     assert unit.refers_back
 
 
