@@ -230,3 +230,20 @@ def test_tab_table_with_section_rows_and_a_guidance_column(plans):
     assert isinstance(table, Table)
     assert table.rows[1] == ("一、第一类",) * 3 and table.rows[4] == ("2", "乙事项", "市税务局")
     assert table.rows[-1] == ("4", "丁事项", "市商务局")
+
+
+def test_an_indicator_a_plan_has_no_column_for_does_not_empty_its_rows(plans, store):
+    """"人社部牵头的就业措施" reads 就业 as the seed's indicator 人力资源服务; the plans have no 指标 column, so the
+    agency decides their rows (and the short name with 部 names the ministry)."""
+    from assistant.answering.table_query import select_rows
+    from assistant.understanding.lexicon import Lexicon
+    from assistant.understanding.query_parse import parse_question
+
+    # The seed notice beside the plans: its 厅 is what 人社 names in the alias data.
+    lexicon = Lexicon.build(store.agency_names() + [("自治区人力资源社会保障厅", 12, 0)], ["人力资源服务"])
+    parsed = parse_question("人社部牵头的就业措施有哪些？", lexicon)
+    assert [a.names for a in parsed.agencies] == [("人力资源社会保障部",)] and parsed.categories
+    docs = list(store.documents().values())
+    got = {(d.doc, u.ref) for d, units in select_rows(store, docs, parsed) for u in units}
+    expected = {(d.doc, u.ref) for d in plans.values() for u in d.units if u.lead[:1] == ("人力资源社会保障部",)}
+    assert got == expected and len(expected) >= 5

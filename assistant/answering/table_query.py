@@ -18,11 +18,25 @@ def select_rows(store: LibraryStore, docs: list[Document], parsed: ParsedQuestio
         deadline = parsed.deadline
         if deadline is not None:
             deadline = parse_deadline(parsed.text, reference_date(doc.meta)) or deadline
+        # A document whose tasks have no such indicator (国务院就业意见 has no 指标 column) cannot be filtered by
+        # one: with an agency or a deadline still asked, those decide its rows.
+        categories = parsed.categories if filters_by_category(doc, parsed) else ()
         keys = store.select_units(
-            docs=[doc.doc], agencies=agencies, agency_join=parsed.agency_join, categories=parsed.categories,
+            docs=[doc.doc], agencies=agencies, agency_join=parsed.agency_join, categories=categories,
             deadline_from=deadline.start if deadline else None, deadline_to=deadline.end if deadline else None,
             no_support=parsed.no_support,
         )
         units = [u for _, ref in keys if (u := doc.unit(ref)) is not None]
         groups.append((doc, units))
     return groups
+
+
+def filters_by_category(doc: Document, parsed: ParsedQuestion) -> bool:
+    """Whether the question's indicator applies to this document's rows. A document whose tasks carry no such
+    indicator (国务院就业意见 has no 指标 column) cannot be filtered by one; with an agency or a deadline asked
+    as well, those decide its rows."""
+    if not parsed.categories:
+        return False
+    if not (parsed.agencies or parsed.deadline):
+        return True
+    return bool({u.category for u in doc.units if u.category} & set(parsed.categories))

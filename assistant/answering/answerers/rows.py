@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
-from assistant.answering.table_query import select_rows
+from assistant.answering.table_query import filters_by_category, select_rows
 from assistant.understanding.query import Query
 from assistant.understanding.query_parse import ParsedQuestion
 
@@ -40,6 +41,8 @@ class SetOverRows(Answerer):
         if is_set_question(parsed):
             groups = [(d, rows) for d, rows in select_rows(self.ctx.store, docs, parsed)
                       if d.tasks or rows or len(docs) == 1]
+            if parsed.categories and not any(filters_by_category(d, parsed) for d, rows in groups if rows):
+                parsed = replace(parsed, categories=())  # the indicator filtered nothing: do not name it
             body, quotes = write.write_rows(parsed, groups, counting, self.ctx.marks)
             total = sum(len(rows) for _, rows in groups)
             rows = [(d.doc, r.ref) for d, rs in groups for r in rs]
