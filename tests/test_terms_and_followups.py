@@ -83,3 +83,11 @@ def test_a_short_name_typed_with_another_level_names_the_body_of_that_level():
     assert [m.names for m in lexicon.find("人社厅牵头哪些")] == [("自治区人力资源社会保障厅",)]
     alone = Lexicon.build([("自治区人力资源社会保障厅", 10, 0)], [])
     assert [m.names for m in alone.find("人社部牵头哪些")] == [("自治区人力资源社会保障厅",)]  # no ministry held
+
+
+def test_the_words_of_a_value_do_not_make_a_passage_about_the_subject():
+    from assistant.answering.quotes import answers_with_value
+
+    water = "供水、供气、供热新增企业用户报装，应当自报装之日起分别于五个工作日、七个工作日、八个工作日内办结。"
+    assert not answers_with_value("企业开办要几个工作日？", water, "time")
+    assert answers_with_value("新增用户供水报装要几个工作日？", water, "time")

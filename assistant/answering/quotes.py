@@ -98,9 +98,15 @@ def _bigrams(text: str) -> set[str]:
 _NUMBER_NAME = re.compile(r"\d{5,}")  # 12345, 12315: hotlines named by their number (a year has four digits)
 
 
+# The words of a value itself (五个工作日, 三个月, 十万元): shared by any two passages that give one, so they say
+# nothing about whether the passage is on the question's subject.
+_VALUE_WORDS = {"工作", "作日", "小时", "个月", "万元", "百分", "分之"}
+
+
 def shared_bigrams(question: str, passage: str) -> int:
     names = set(_NUMBER_NAME.findall(question)) & set(_NUMBER_NAME.findall(passage))
-    return len({b for b in _bigrams(question) & _bigrams(passage) if not b.isdigit()}) + len(names)
+    shared = _bigrams(question) & _bigrams(passage)
+    return len({b for b in shared if not b.isdigit() and b not in _VALUE_WORDS}) + len(names)
 
 
 def score_passage(question: str, passage: str) -> float:
