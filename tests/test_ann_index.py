@@ -51,3 +51,29 @@ def test_approximate_index_of_the_real_library_keeps_the_top_hit(retrieval_setti
     filters = SearchFilters(lead="税务局")
     assert ([h.ref for h in approx.search("纳税", filters=filters)]
             == [h.ref for h in hybrid_searcher.search("纳税", filters=filters)])
+
+
+def test_chunk_tokens_reuse_known_texts(monkeypatch):
+    from assistant.retrieval import index_store
+
+    seen = []
+    monkeypatch.setattr(index_store, "tokenize_many", lambda texts: seen.extend(texts) or [[t] for t in texts])
+    out = index_store.chunk_tokens(["甲", "乙", "乙"], {"甲": ["x"]})
+    assert out == [["x"], ["乙"], ["乙"]] and seen == ["乙"]
+    assert index_store.previous_tokens(None) == {}
+
+
+@pytest.mark.slow
+def test_rebuild_tokenizes_only_new_texts(retrieval_settings, seed_library, real_encoder, tmp_path, monkeypatch):
+    from assistant.retrieval import index_store
+
+    settings = retrieval_settings.with_overrides(index_dir=tmp_path / "index")
+    docs = list(seed_library.documents.values())
+    first = build_index(settings, docs, real_encoder, seed_library.store, progress=False)
+    seen = []
+    real = index_store.tokenize_many
+    monkeypatch.setattr(index_store, "tokenize_many", lambda texts: seen.extend(texts) or real(texts))
+    second = build_index(settings, docs, real_encoder, seed_library.store, progress=False)
+    assert seen == []
+    assert second.bm25.vocab_dict == first.bm25.vocab_dict
+    assert np.array_equal(second.bm25.scores["data"], first.bm25.scores["data"])
