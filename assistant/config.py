@@ -67,6 +67,9 @@ class Settings:
     search_backend: str = "faiss"
     # Milvus: a file path (Milvus Lite, embedded) or http://host:19530; empty = index_dir/milvus.db.
     milvus_uri: str = ""
+    # The embedded dense index is exact (FAISS flat) up to this many units and approximate (IVF, tuned
+    # for recall@10 >= 0.95) above it, where a flat scan no longer answers within ~50 ms.
+    ann_threshold: int = 50_000
 
     def __post_init__(self) -> None:
         if self.search_backend not in SEARCH_BACKENDS:
@@ -108,6 +111,7 @@ _ENV = {
     "store_url": "ASSISTANT_STORE_URL",
     "search_backend": "ASSISTANT_SEARCH_BACKEND",
     "milvus_uri": "ASSISTANT_MILVUS_URI",
+    "ann_threshold": "ASSISTANT_ANN_THRESHOLD",
 }
 
 

@@ -2,11 +2,16 @@
 
 Units: texts recombine real sentences of the seed notice's units (three at random), vectors are
 normalised mixtures of two real unit vectors plus a little noise, so no two units are duplicates.
-For each size and backend prints build time, memory (FAISS index + BM25 arrays; for Milvus Lite the process RSS growth), hybrid search p50/p95 (dense +
+For each size and backend prints build time (dense index, jieba tokens, total), memory (FAISS index + BM25 arrays; for Milvus Lite the process RSS growth), hybrid search p50/p95 (dense +
 BM25 fused by RRF, the query embedding excluded: queries are real unit vectors perturbed) and recall@10
 of the dense ranking against exact (flat) search.
 
-    .venv/bin/python -m benchmarks.bench_scale --sizes 10000 100000 [--milvus-max 100000] [--queries 100]
+    .venv/bin/python -m benchmarks.bench_scale --sizes 10000 100000 1000000 [--milvus-max 100000] [--queries 100]
+        [--from-index index/search]   # real units from a built index instead of building one
+
+"faiss default" is what the product builds at that size (exact flat up to Settings.ann_threshold units, IVF
+above: index_store.dense_index), searched through the product's rankers and fusion; "faiss flat" the exact
+index for comparison. RSS is the process's peak so far.
 
 Not a test: figures for the record. Milvus Lite needs the extra: pip install -e ".[milvus]".
 """
@@ -26,6 +31,12 @@ import numpy as np
 def rss_mib() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def real_units():
@@ -76,23 +87,25 @@ def pct(xs, p):
 
 
 def bench_faiss(kind: str, texts, vecs, qv, qw, exact_top):
+    """kind "flat": the exact index; "default": what the product builds at this size (flat up to
+    Settings.ann_threshold units, IVF above). Search goes through the product's own rankers and fusion."""
     import bm25s
     import faiss
 
+    from assistant.config import Settings
+    from assistant.retrieval.hybrid_search import bm25_ranking, dense_ranking, reciprocal_rank_fusion
+    from assistant.retrieval.index_store import dense_index
     from assistant.retrieval.zh_tokenize import tokenize, tokenize_many
 
+    threshold = len(vecs) if kind == "flat" else Settings.ann_threshold
     t0 = time.perf_counter()
-    if kind == "flat":
-        index = faiss.IndexFlatIP(vecs.shape[1])
-    else:
-        index = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-    index.add(vecs)
-    if kind == "hnsw":
-        index.hnsw.efSearch = 128
+    index = dense_index(vecs, vecs.shape[1], threshold)
     dense_s = time.perf_counter() - t0
+    tokens = tokenize_many(texts)
+    tok_s = time.perf_counter() - t0 - dense_s
     bm25 = bm25s.BM25()
-    bm25.index(tokenize_many(texts), show_progress=False)
+    bm25.index(tokens, show_progress=False)
+    del tokens
     build_s = time.perf_counter() - t0
     # Memory of what the search holds: the serialised FAISS index and the BM25 score arrays (RSS growth
     # is blurred by what the previous run freed).
@@ -101,14 +114,13 @@ def bench_faiss(kind: str, texts, vecs, qv, qw, exact_top):
     lat, recall = [], []
     for v, w, exact in zip(qv, qw, exact_top):
         t = time.perf_counter()
-        _, ids = index.search(v.reshape(1, -1), 50)
-        tokens = [t for t in tokenize(w) if t in bm25.vocab_dict]
-        scores = bm25.get_scores_from_ids([bm25.vocab_dict[t] for t in tokens]) if tokens else np.zeros(len(texts))
-        lexical = np.argsort(-scores)[:50]
-        rrf(ids[0], lexical)
+        ids, _ = dense_ranking(index, v, 50, None)
+        lexical, _ = bm25_ranking(bm25, tokenize(w), 50, None)
+        reciprocal_rank_fusion([ids.tolist(), lexical.tolist()])
         lat.append(time.perf_counter() - t)
-        recall.append(len(set(ids[0][:10].tolist()) & exact) / 10)
-    return build_s, dense_s, mem, lat, recall
+        recall.append(len(set(ids[:10].tolist()) & exact) / 10)
+    kind_name = type(index).__name__
+    return build_s, dense_s, tok_s, mem, lat, recall, kind_name
 
 
 def bench_milvus(texts, vecs, qv, qw, exact_top):
@@ -147,7 +159,7 @@ def bench_milvus(texts, vecs, qv, qw, exact_top):
                               search_params={"metric_type": "IP", "params": {"ef": 128}})
         recall.append(len({h["id"] for h in dense[0]} & exact) / 10)
     client.close()
-    return build_s, build_s, mem, lat, recall
+    return build_s, build_s, 0.0, mem, lat, recall, "HNSW"
 
 
 def main() -> None:
@@ -157,12 +169,21 @@ def main() -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--milvus-max", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--flat-max", type=int, default=1_000_000, help="largest size the exact index is also timed at")
+    p.add_argument("--from-index", type=Path, help="real units from a built index's search/ folder (no model needed)")
     args = p.parse_args()
     rng = np.random.default_rng(0)
-    texts, vectors = real_units()
+    if args.from_index:
+        import json
+
+        built = faiss.read_index(str(args.from_index / "vectors.faiss"))
+        vectors = built.reconstruct_n(0, built.ntotal)
+        texts = [c["text"] for c in json.loads((args.from_index / "chunks.json").read_text(encoding="utf-8"))]
+    else:
+        texts, vectors = real_units()
     print(f"{len(texts)} real units, dim {vectors.shape[1]}; CPU cores {len(os.sched_getaffinity(0))}")
-    print(f"{'units':>8s} {'backend':12s} {'build s':>8s} {'dense s':>8s} {'mem MiB':>8s} "
-          f"{'p50 ms':>7s} {'p95 ms':>7s} {'recall@10':>9s}")
+    print(f"{'units':>8s} {'backend':14s} {'index':13s} {'build s':>8s} {'dense s':>8s} {'tokens s':>8s} "
+          f"{'mem MiB':>8s} {'RSS MiB':>8s} {'p50 ms':>7s} {'p95 ms':>7s} {'recall@10':>9s}")
     for n in args.sizes:
         t, v = synthesize(texts, vectors, n, rng)
         qv, qw = queries(t, v, args.queries, rng)
@@ -170,14 +191,15 @@ def main() -> None:
         exact.add(v)
         exact_top = [set(row.tolist()) for row in exact.search(qv, 10)[1]]
         del exact
-        runs = [("faiss flat", lambda: bench_faiss("flat", t, v, qv, qw, exact_top)),
-                ("faiss hnsw", lambda: bench_faiss("hnsw", t, v, qv, qw, exact_top))]
+        runs = [("faiss default", lambda: bench_faiss("default", t, v, qv, qw, exact_top))]
+        if n <= args.flat_max:
+            runs.append(("faiss flat", lambda: bench_faiss("flat", t, v, qv, qw, exact_top)))
         if n <= args.milvus_max:
             runs.append(("milvus lite", lambda: bench_milvus(t, v, qv, qw, exact_top)))
         for name, run in runs:
-            build_s, dense_s, mem, lat, recall = run()
-            print(f"{n:8d} {name:12s} {build_s:8.1f} {dense_s:8.1f} {mem:8.0f} {pct(lat, 50):7.1f} "
-                  f"{pct(lat, 95):7.1f} {np.mean(recall):9.3f}", flush=True)
+            build_s, dense_s, tok_s, mem, lat, recall, kind = run()
+            print(f"{n:8d} {name:14s} {kind:13s} {build_s:8.1f} {dense_s:8.1f} {tok_s:8.1f} {mem:8.0f} "
+                  f"{peak_rss_mib():8.0f} {pct(lat, 50):7.1f} {pct(lat, 95):7.1f} {np.mean(recall):9.3f}", flush=True)
 
 
 if __name__ == "__main__":

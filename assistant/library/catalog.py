@@ -282,8 +282,9 @@ class Library:
         except (ReadError, DocumentError) as exc:
             return AddResult(str(path), None, "error", str(exc))
         sha = probe.sha256  # the bytes that were read: the copy must be these
+        sources = {entry["doc"]: entry["sources"] for entry in self.store.catalogue()}  # once: not per document
         for other in self.documents.values():
-            if other.sha256 == sha or any(isinstance(s, list) and s[1] == sha for s in self._sources(other)):
+            if other.sha256 == sha or any(isinstance(s, list) and s[1] == sha for s in sources.get(other.doc, ())):
                 return AddResult(str(path), other.doc, "same", f"已在文库中：{path.name}（{other.title}）")
         target = self._target_path(path)
         try:

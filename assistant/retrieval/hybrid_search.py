@@ -156,17 +156,34 @@ def dense_ranking(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(ids, cosine scores) best first, restricted to `allowed` through a FAISS IDSelector."""
     q = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+    approximate = isinstance(index, faiss.IndexIVF)
     if allowed is None:
         depth = min(depth, index.ntotal)
         params = None
     else:
         depth = min(depth, len(allowed))
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        if depth > 0 and approximate and len(allowed) <= EXACT_FILTERED_MAX:
+            return _exact_among(index, q, depth, allowed)
+        params = (faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=index.nprobe) if approximate
+                  else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))
     if depth <= 0:
         return np.empty(0, np.int64), np.empty(0, np.float32)
     scores, ids = index.search(q, depth, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
+
+
+# A filter on an approximate index leaves few allowed vectors in the probed lists (a document's units
+# sit in a handful of lists), so up to this many allowed units are ranked exactly instead.
+EXACT_FILTERED_MAX = 200_000
+
+
+def _exact_among(index: faiss.Index, q: np.ndarray, depth: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    vectors = index.reconstruct_batch(np.ascontiguousarray(allowed, dtype=np.int64))
+    scores = vectors @ q[0]
+    top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
+    top = top[np.lexsort((allowed[top], -scores[top]))]
+    return allowed[top].astype(np.int64), scores[top].astype(np.float32)
 
 
 def bm25_ranking(
@@ -197,6 +214,10 @@ def bm25_ranking(
         masked[allowed] = scores[allowed]
         scores = masked
     candidates = np.flatnonzero(scores > 0)
+    if len(candidates) > depth:  # a common word matches most of a large library: sort only the best
+        values = scores[candidates]
+        kth = np.partition(values, len(values) - depth)[len(values) - depth]
+        candidates = candidates[values >= kth]  # ties at the cut kept, so the order below is unchanged
     order = candidates[np.lexsort((candidates, -scores[candidates]))][:depth]
     return order.astype(np.int64), scores[order]
 
