@@ -51,6 +51,13 @@ def test_approximate_index_of_the_real_library_keeps_the_top_hit(retrieval_setti
     filters = SearchFilters(lead="税务局")
     assert ([h.ref for h in approx.search("纳税", filters=filters)]
             == [h.ref for h in hybrid_searcher.search("纳税", filters=filters)])
+    # A changed threshold makes the index stale: the next load rebuilds the kind the settings ask for.
+    from assistant.retrieval.index_store import read_manifest, search_dir, stale_reasons
+
+    manifest = read_manifest(search_dir(settings))
+    docs = list(seed_library.documents.values())
+    assert manifest.dense == "ivf" and stale_reasons(manifest, docs, real_encoder, 100) == []
+    assert any("flat" in r for r in stale_reasons(manifest, docs, real_encoder, 50_000))
 
 
 def test_chunk_tokens_reuse_known_texts(monkeypatch):

@@ -139,6 +139,7 @@ class IndexManifest:
     build_seconds: float
     encoded: int = 0  # chunks embedded by this build (the others came from the cache)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # relpath -> {"sha256", "bytes"}
+    dense: str = "flat"  # flat | ivf: which dense index was built (settings.ann_threshold decides)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -160,6 +161,7 @@ class IndexManifest:
                 encoded=int(d.get("encoded", 0)),
                 files={str(rel): {"sha256": str(info["sha256"]), "bytes": int(info["bytes"])}
                        for rel, info in dict(d["files"]).items()},
+                dense=str(d.get("dense", "flat")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(f"索引清单 manifest.json 字段缺失或格式错误（{type(exc).__name__}）") from exc
@@ -296,6 +298,10 @@ def ivf_params(n: int) -> tuple[int, int]:
     return nlist, min(nlist, max(8, math.ceil(nlist / 6)))
 
 
+def dense_kind(n: int, threshold: int) -> str:
+    return "flat" if n <= threshold else "ivf"
+
+
 def dense_index(vectors: np.ndarray, dim: int, threshold: int) -> faiss.Index:
     """Exact flat index up to `threshold` vectors (answers stay as they are), IVF-flat above it."""
     n = len(vectors)
@@ -385,6 +391,7 @@ def _write_index_files(directory: Path, docs: list[Document], encoder: EncoderLi
         build_seconds=round(time.perf_counter() - started, 3),
         encoded=encoded,
         files=files,
+        dense=dense_kind(len(chunks), ann_threshold),
     )
     _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
     return manifest
@@ -547,10 +554,14 @@ def check_compatible(manifest: IndexManifest, encoder: EncoderLike) -> None:
         )
 
 
-def stale_reasons(manifest: IndexManifest, docs: list[Document], encoder: EncoderLike) -> list[str]:
-    """Why a (checksum-valid) index no longer matches the library, chunking, tokenizer or model; [] if fresh.
-    Needs no model: the model is compared by name."""
+def stale_reasons(manifest: IndexManifest, docs: list[Document], encoder: EncoderLike,
+                  ann_threshold: int | None = None) -> list[str]:
+    """Why a (checksum-valid) index no longer matches the library, chunking, tokenizer, model or the dense index
+    the settings ask for; [] if fresh. Needs no model: the model is compared by name."""
     reasons = []
+    if ann_threshold is not None and manifest.dense != dense_kind(manifest.chunk_count, ann_threshold):
+        want = dense_kind(manifest.chunk_count, ann_threshold)
+        reasons.append(f"向量索引类型应为 {want}（ann_threshold = {ann_threshold}，共 {manifest.chunk_count} 个片段）")
     if manifest.format_version != FORMAT_VERSION:
         reasons.append(f"索引格式版本 {manifest.format_version} 与当前版本 {FORMAT_VERSION} 不符")
     current = {d.doc: d.sha256 for d in docs}
@@ -591,7 +602,7 @@ def load_or_build(
             _recover_interrupted_swap(target)  # an index renamed aside by a swap that never finished
             _remove_leftovers(target)  # temp and aside folders of a build killed midway
     try:
-        return _load_if_fresh(target, docs, encoder, strict_model=not rebuild)
+        return _load_if_fresh(target, docs, encoder, strict_model=not rebuild, ann_threshold=settings.ann_threshold)
     except IndexStoreError as exc:
         if not rebuild:
             if isinstance(exc, IndexIncompatibleError):
@@ -601,7 +612,8 @@ def load_or_build(
         return build_index(settings, docs, encoder, cache, progress=progress)
 
 
-def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, strict_model: bool) -> LoadedIndex:
+def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, strict_model: bool,
+                   ann_threshold: int | None = None) -> LoadedIndex:
     try:
         manifest = read_manifest(target)
         verify_files(target, manifest)
@@ -611,7 +623,7 @@ def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, str
         raise IndexCorruptError(f"索引无法读取（{type(exc).__name__}）") from exc
     if strict_model:
         check_compatible(manifest, encoder)
-    reasons = stale_reasons(manifest, docs, encoder)
+    reasons = stale_reasons(manifest, docs, encoder, ann_threshold)
     if reasons:
         raise IndexStaleError("索引已过期：" + "；".join(reasons))
     return _load_verified(target, manifest)
