@@ -192,10 +192,11 @@ class Library:
                 self.store.set_sources(entry["doc"], kept)
         new = [rel for rel in files if rel not in known]
         changed = bool(new) or len(catalogue) != len(self.store.catalogue())
+        held = dict(self.documents) if new else {}  # read once: each file is compared with these, not a reload
         for rel in self._progress(new, "读取文档"):
             try:
                 budget = self.budget.raised() if rel in accepted else self.budget
-                self._ingest(files[rel], rel, shas[rel], budget=budget)
+                self._ingest(files[rel], rel, shas[rel], budget=budget, held=held)
             except (ReadError, DocumentError) as exc:
                 messages.append(f"跳过：{exc}")
         if changed:
@@ -210,12 +211,14 @@ class Library:
         return items
 
     def _ingest(self, path: Path, rel: str, sha: str, parsed: Document | None = None,
-                budget: Budget | None = None) -> AddResult:
-        """Parse one file of the folder into the catalogue (or attach it to the same document)."""
-        doc_id = doc_id_for(path, set(self.documents))
+                budget: Budget | None = None, held: dict[str, Document] | None = None) -> AddResult:
+        """Parse one file of the folder into the catalogue (or attach it to the same document). `held`: the
+        documents already in the catalogue, read once by the caller for a batch and kept up to date here."""
+        held = held if held is not None else dict(self.documents)
+        doc_id = doc_id_for(path, set(held))
         document = (replace(parsed, doc=doc_id) if parsed is not None
                     else parse_within(path, doc_id, budget or self.budget))
-        for other in self.documents.values():
+        for other in held.values():
             if other.sha256 == sha or same_document(other, document):
                 sources = [s if isinstance(s, list) else [s, other.sha256] for s in self._sources(other)]
                 if rel not in [s[0] for s in sources]:
@@ -226,6 +229,7 @@ class Library:
         document = replace(document, source=rel, sources=(rel,))
         self.store.put(document, PARSER_VERSION)
         self.store.set_sources(doc_id, [[rel, sha]])
+        held[doc_id] = document
         return AddResult(str(path), doc_id, "added", "")
 
     def _sources(self, document: Document) -> list:
@@ -270,20 +274,23 @@ class Library:
                                              f"无法读取文件 {p.name}：不支持的文件类型 {p.suffix or '（无扩展名）'}"))
         with self._writing():
             self._sync()
+            held = dict(self.documents)  # read once for the batch, kept up to date by _ingest
             for path in self._progress(files, "导入文档"):
-                results.append(self._add_one(path, budget))
+                results.append(self._add_one(path, budget, held))
             self._name_documents()
         return results
 
-    def _add_one(self, path: Path, budget: Budget | None = None) -> AddResult:
+    def _add_one(self, path: Path, budget: Budget | None = None,
+                 held: dict[str, Document] | None = None) -> AddResult:
         try:
             # reads and parses completely, within the budget, before anything is copied
             probe = parse_within(path, "probe", budget or self.budget)
         except (ReadError, DocumentError) as exc:
             return AddResult(str(path), None, "error", str(exc))
         sha = probe.sha256  # the bytes that were read: the copy must be these
+        held = held if held is not None else dict(self.documents)
         sources = {entry["doc"]: entry["sources"] for entry in self.store.catalogue()}  # once: not per document
-        for other in self.documents.values():
+        for other in held.values():
             if other.sha256 == sha or any(isinstance(s, list) and s[1] == sha for s in sources.get(other.doc, ())):
                 return AddResult(str(path), other.doc, "same", f"已在文库中：{path.name}（{other.title}）")
         target = self._target_path(path)
@@ -296,12 +303,12 @@ class Library:
             return AddResult(str(path), None, "error",
                              f"无法把 {path.name} 复制到文库文件夹：{exc.strerror or exc}（请检查文件夹是否可写）")
         try:
-            result = self._ingest(target, self._rel(target), sha, parsed=probe)
+            result = self._ingest(target, self._rel(target), sha, parsed=probe, held=held)
         except (ReadError, DocumentError, OSError) as exc:
             with contextlib.suppress(OSError):
                 target.unlink()
             return AddResult(str(path), None, "error", str(exc))
-        doc = self.documents[result.doc]
+        doc = held[result.doc]
         if result.status == "merged":
             return replace(result, message=f"已导入：{path.name} 与已有文档《{doc.title}》内容相同（另一种格式），合并为同一文档 {doc.doc}")
         counts = describe_counts(doc)
