@@ -237,3 +237,14 @@ def test_which_documents_lists_only_those_that_say_it(bot):
     for doc, ref in keys(answer):
         quote = bot.docs[doc].unit(ref).text
         assert "区域评估" in quote, (doc, ref)
+
+
+def test_a_set_over_a_small_table_still_gives_ten_hits(bot):
+    """The contract promises at least ten hits: a table of eight rows is filled up from the rest of the library,
+    its own rows first."""
+    table = next(d for d in bot.docs.values() if 0 < len(d.tasks) < 10)
+    answer = bot.ask("各科室负责哪些任务？", scope=table.doc)
+    data = answer.to_dict()
+    assert len(data["hits"]) >= 10
+    own = [h for h in data["hits"] if h["doc"] == table.doc]
+    assert data["hits"][: len(own)] == own

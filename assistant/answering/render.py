@@ -23,7 +23,10 @@ def render(draft: Draft, question: str, docs: Mapping[str, Document], scope_docs
     if draft.hits is not None:
         hits = draft.hits if draft.abstained else ranking_for(draft.intent, draft.hits, cited)
     else:
-        hits = structural_hits(cited, [docs[d] for d in scope_docs if d in docs] or list(docs.values()))
+        scoped = [docs[d] for d in scope_docs if d in docs]
+        # The scope's documents first; the rest of the library only fills a small scope up to ten hits.
+        hits = structural_hits(cited, scoped + [d for d in docs.values() if d not in scoped] if scoped
+                               else list(docs.values()))
     answer = Answer(question=question, answer=markdown, citations=citations, hits=hits,
                     abstained=draft.abstained, intent=str(draft.intent), notes=list(draft.notes))
     answer.hit_details = hit_details(hits, docs)
@@ -60,9 +63,9 @@ def structural_hits(cited: list[Key], docs: list[Document]) -> list[Hit]:
     """The ranking for an answer read from the database: the cited units, then the rest of the rows (or
     units) of the same documents in their order, so a reader always gets at least ten."""
     order = list(dict.fromkeys(cited))
-    rows = [(d.doc, u.ref) for d in docs for u in d.tasks]
-    rest = [(d.doc, u.ref) for d in docs for u in d.units if u.kind not in ("meta", "task")]
-    for key in rows + rest:
+    # Document by document (the scope's first), each one's rows before its other units.
+    keys = [(d.doc, u.ref) for d in docs for u in (d.tasks + [u for u in d.units if u.kind not in ("meta", "task")])]
+    for key in keys:
         if len(order) >= max(MIN_HITS, len(cited)):
             break
         if key not in order:
