@@ -195,9 +195,10 @@ _IN_FORCE = re.compile(r"自[^。；]{4,24}(起施行|起实施|起生效|起执
 def write_meta_all(docs: list[Document], marks: Marks, question: str = "") -> Written:
     """Each document's 文号 and dates; asked when it takes effect, the article that says so is quoted too."""
     parts, quotes = [], {}
+    in_force = bool(_IN_FORCE_ASKED.search(question))
     for doc in docs:
         said = ""
-        if _IN_FORCE_ASKED.search(question):
+        if in_force:
             unit = next((u for u in reversed(doc.units) if u.kind in ("article", "item", "point", "text")
                          and _IN_FORCE.search(u.text)), None)
             if unit is not None:
@@ -207,7 +208,7 @@ def write_meta_all(docs: list[Document], marks: Marks, question: str = "") -> Wr
                 quotes[(doc.doc, unit.ref)] = sentence.strip()
         text, q = write_meta(doc, marks)
         quotes.update(q)
-        if _IN_FORCE_ASKED.search(question) and not said and not doc.meta.dates.get("effective"):
+        if in_force and not said and not doc.meta.dates.get("effective"):
             text += "\n\n文件正文和文件信息都没有写明施行日期。"
         parts.append(said + text)
     return "\n\n".join(parts), quotes

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from assistant.ingest.blocks import Paragraph, RawDocument, ReadError, Table
+from assistant.ingest.metadata import read_front_matter, reference_date
 from assistant.ingest.reflow import reflow
 from assistant.ingest.slug_title import title_from_file_name
-from assistant.ingest.metadata import read_front_matter, reference_date
 from assistant.ingest.structure import build_units
 from assistant.ingest.table_rows import table_columns
 from assistant.ingest.text_tables import text_tables

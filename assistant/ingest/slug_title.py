@@ -41,8 +41,7 @@ def title_from_file_name(stem: str) -> str:
     """池州信访局政务公开任务清单 from "10-chizhou-xinfangju-zhengwugongkai-renwuqingdan"; a year is kept
     (2022年); "" unless most of the name's words are pinyin the table reads."""
     parts, read, words = [], 0, 0
-    tokens = _TOKEN.findall(stem)
-    for i, token in enumerate(tokens):
+    for token in _TOKEN.findall(stem):
         if token.isdigit():
             if len(token) == 4 and token[:2] in ("19", "20"):
                 parts.append(f"{token}年")

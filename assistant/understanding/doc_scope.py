@@ -168,7 +168,7 @@ def named_by_quoted_name(text: str, docs: list[Document]) -> tuple[list[Document
     for doc in docs:
         for name in _QUOTED.findall(fold(doc.title)):
             if name in text:
-                holders = [d for d in docs if f"{name}" in fold(d.title)]
+                holders = [d for d in docs if name in fold(d.title)]
                 if len(holders) <= 2:
                     return holders, name
     return [], ""

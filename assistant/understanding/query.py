@@ -88,25 +88,25 @@ class Understanding:
             if not c.error:
                 earlier.append(self.speller.correct(c.text)[0])
         follow = resolve_followup(text, earlier, self.lexicon)
-        about_document = None
-        if follow.refers_back and cue("document_fact").search(text):
-            # "它是什么时候施行的？" after a question about one document: the document itself, not a unit of it.
-            before = self._parse(follow.previous, scope)[1]
-            if before.named and len(before.docs) == 1:
-                follow, about_document = replace(follow, refers_back=False, rewritten=False, text=text), before
+        # "它是什么时候施行的？" after a question about one document asks about the document, not a unit of it.
+        before = (self._one_document(follow.previous, scope)
+                  if follow.refers_back and cue("document_fact").search(text) else None)
+        if before is not None:
+            follow = replace(follow, refers_back=False, rewritten=False, text=text)
         answered = follow.text if not (follow.ordinal or follow.refers_back) else text
         parsed, doc_scope = self._parse(answered, scope)
-        if about_document is not None and not doc_scope.named:
-            doc_scope = about_document
         if not doc_scope.named and not doc_scope.reason and follow.previous and (
-                _NUMBERED_PART.search(answered) or _THIS_DOCUMENT.search(answered)):
-            # "第六章讲什么？", "这个意见有多少条措施" after a question about one document: that document's.
-            before = self._parse(follow.previous, scope)[1]
-            if before.named and len(before.docs) == 1:
-                doc_scope = before
+                before is not None or _NUMBERED_PART.search(answered) or _THIS_DOCUMENT.search(answered)):
+            # That question, "第六章讲什么？" or "这个意见有多少条措施": the previous question's one document.
+            doc_scope = before or self._one_document(follow.previous, scope) or doc_scope
         parsed = _with_ui_filters(parsed, lead, category)
         return Query(shown, answered, parsed, doc_scope, follow=follow, corrections=tuple(corrections),
                      history=tuple(earlier), scope_field=scope, ui_filters=(lead, category))
+
+    def _one_document(self, question: str, scope: str | None) -> Scope | None:
+        """The scope of a question that names exactly one document, else None."""
+        found = self._parse(question, scope)[1]
+        return found if found.named and len(found.docs) == 1 else None
 
     def _parse(self, text: str, scope: str | None) -> tuple[ParsedQuestion, Scope]:
         # Parsed twice on purpose: the deadline and agencies found first keep the scope from reading a

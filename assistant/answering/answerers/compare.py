@@ -35,10 +35,14 @@ def asks_comparison(query: Query, docs: list[Document]) -> bool:
     if cue("version_change").search(query.text):
         return True
     text = query.text
-    named_several = query.scope.named and len(query.scope.mentions) >= 2 and len(docs) >= 2
-    if named_several:
+    if _names_several(query) and len(docs) >= 2:
         return True  # two documents named in one question are answered side by side, whatever the wording
     return bool(cue("which_documents").search(text) or (cue("compare").search(text) and query.scope.named))
+
+
+def _names_several(query: Query) -> bool:
+    """The question itself names its documents, two or more of them (北京和广东的条例)."""
+    return query.scope.named and len(query.scope.mentions) >= 2
 
 
 class Comparison(Answerer):
@@ -55,7 +59,7 @@ class Comparison(Answerer):
         # Asked which documents say something (哪些条例规定了…, not documents the user named one by one): one that
         # does covers the question about as well as the best document does; a unit that shares only a common
         # word (费用, 不得) is not a provision on the point.
-        searching = not (query.scope.named and len(query.scope.mentions) >= 2) or bool(cue("which_documents").search(query.text))
+        searching = not _names_several(query) or bool(cue("which_documents").search(query.text))
         top = max((cover for _, unit, cover in best if unit is not None), default=0.0) if searching else 0.0
         found: list[tuple[Document, Unit | None]] = [
             (doc, unit if unit is not None and cover >= RELATIVE_COVERAGE * top else None) for doc, unit, cover in best]
