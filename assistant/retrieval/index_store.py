@@ -261,6 +261,7 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
             known = {sha: v for sha, v in known.items() if sha not in bad}
     missing = list(dict.fromkeys(sha for sha in shas if sha not in known))
     if missing:
+        encoder.dim  # loads the model, or stops with its message, before the work is announced
         texts = {sha: c.text for sha, c in zip(shas, chunks)}
         _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
         fresh: dict[str, np.ndarray] = {}
