@@ -200,7 +200,16 @@ def _names_document(text: str, end: int, kinds: list[tuple[str, tuple[str, ...]]
     rest = text[end:]
     for word, _ in kinds:
         at = rest.find(word)
-        if at >= 0 and not re.search(r"[,，。?？!！、和与及对在里中关于]", rest[:at]) and at <= 16:
+        if at < 0 or at > 16:
+            continue
+        between = rest[:at]
+        # Places joined to the kind word's own place name documents too: 四川和广东的条例, 上海、重庆三地的条例.
+        joined = sorted(gazetteer().find(between), key=lambda x: -x[0])
+        for start, stop, _ in joined:
+            between = between[:start] + between[stop:]
+        if joined:
+            between = re.sub(r"以及|和|与|及|、|跟", "", between)
+        if not re.search(r"[,，。?？!！、和与及对在里中关于]", between):
             return True
     return False
 
@@ -241,15 +250,20 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
     if len(pieces) < 2 or len(pieces) > 6:
         return whole
     named: list[Scope] = []
+    kinds = _kind_words(fold(text))
     for piece in pieces:
         if not (_kind_words(piece) or _question_places(piece, []) or named_by_title(piece, docs)[0]):
             continue
+        if kinds and not _kind_words(piece):
+            piece += kinds[0][0]  # 云南和济南的条例: 云南 names 云南's 条例, not whatever applies in 云南
         part = _resolve(piece, docs, None, "", None)
         if part.reason or not part.named or len(part.docs) == len(docs):
             return whole  # one of the names picks no document of its own: read the question as a whole
         named.append(part)
     union = tuple(dict.fromkeys(d for part in named for d in part.docs))
-    if len(named) < 2 or set(union) <= set(whole.docs) or whole.reason and not whole.named:
+    # The names read one by one stand when the whole question found no document (its words mixed two names:
+    # 山东民营经济条例和国务院条例 is not "国务院的民营经济条例") or when they name documents the whole reading missed.
+    if len(named) < 2 or not whole.reason and set(union) <= set(whole.docs) or whole.reason and not whole.named:
         return whole
     ordered = tuple(d.doc for d in docs if d.doc in union)
     mentions = tuple(dict.fromkeys(m for part in named for m in part.mentions))
