@@ -143,3 +143,31 @@ def test_places_joined_before_a_kind_word_all_name_documents():
     listed = "云南、贵州、广西三地的条例怎么规定"
     assert _names_document(listed, 2, _kind_words(listed))
     assert not _names_document("四川企业在广东办事要注意什么条例", 2, _kind_words("四川企业在广东办事要注意什么条例"))
+
+
+def _version(year: int, text: str):
+    from assistant.records import DocMeta, Document, Unit
+
+    unit = Unit("article-62", "article", "第六十二条", text=text)
+    return Document(f"jinan-{year}", DocMeta("某市优化营商环境条例", "regulation", year=year), (unit,)), unit
+
+
+def test_two_versions_compared_say_whether_the_point_changed():
+    from assistant.answering.answerers.compare import _versions_verdict
+
+    (old, old_unit), (new, new_unit) = _version(2019, "应当在十个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
+    assert "第六十二条文字有修改" in _versions_verdict([(new, new_unit), (old, old_unit)])
+    same_old = _version(2019, "应当在五个工作日内办结。")
+    assert "没有修改" in _versions_verdict([same_old, (new, new_unit)])
+    assert "2019年版没有相关规定，2022年版第六十二条新增" in _versions_verdict([(old, None), (new, new_unit)])
+    assert "2022年版中没有找到" in _versions_verdict([(old, old_unit), (new, None)])
+
+
+def test_another_version_is_not_the_same_document_in_another_format():
+    from dataclasses import replace
+
+    from assistant.library.catalog import same_document
+
+    (old, _), (new, _) = _version(2019, "应当在五个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
+    assert not same_document(old, new)  # the text alike, the year not: an amended regulation
+    assert same_document(new, replace(new, doc="copy"))  # the same text and metadata: one document

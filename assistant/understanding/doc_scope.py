@@ -251,7 +251,13 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
         return whole
     named: list[Scope] = []
     kinds = _kind_words(fold(text))
+    place = ""  # the place of the name before: 济南2022年版和2019年版的条例 → the 2019 one is 济南's too
     for piece in pieces:
+        found = _question_places(piece, [])
+        if found:
+            place = piece[found[0][0]:found[0][1]]
+        elif place and _YEAR.search(piece) and not named_by_title(piece, docs)[0]:
+            piece = place + piece
         if not (_kind_words(piece) or _question_places(piece, []) or named_by_title(piece, docs)[0]):
             continue
         if kinds and not _kind_words(piece):
