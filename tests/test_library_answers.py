@@ -210,6 +210,16 @@ def test_a_pronoun_asking_when_it_takes_effect_means_the_document_just_asked_abo
     assert keys(answer)[0] == (guangdong, "article-66") and "2022年7月1日" in answer.answer
 
 
+def test_this_regulation_or_its_numbered_article_means_the_document_just_asked_about(bot):
+    """"这个条例哪天开始施行" and "那它的第三十条呢" after a question on one regulation: that regulation, not every
+    regulation, and not the article the previous answer quoted."""
+    jinan = doc_of(bot, "济南条例")
+    when = bot.ask("这个条例哪天开始施行？", history=["济南条例对证明事项有什么要求？"])
+    assert not when.abstained and {d for d, _ in keys(when)} == {jinan}
+    article = bot.ask("那它的第三十条呢？", history=["广东条例第二十条讲了什么？"])
+    assert keys(article) == [(doc_of(bot, "广东条例"), "article-30")], article.answer
+
+
 def test_switching_the_role_keeps_the_document_of_the_previous_question(bot):
     """"那配合的呢？" after a question scoped to one task table stays in that table."""
     liaozhong = next(d for d in bot.docs.values() if "辽中" in d.meta.place)

@@ -393,6 +393,12 @@ def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: 
                  missing=tuple(missing), other_versions=tuple(older))
 
 
+def names_only_a_kind(scope: Scope) -> bool:
+    """The question named documents by their kind alone ("这个条例"), no place, title or year."""
+    kinds = {word for word, _ in _KIND_WORDS}
+    return bool(scope.mentions) and set(scope.mentions) <= kinds and not scope.reason
+
+
 def without_mentions(text: str, scope: Scope) -> str:
     """The question without the words that named its documents (广东条例, 2022年的方案): once the search is
     restricted to those documents, the words only match their titles and headers, not the answer."""
