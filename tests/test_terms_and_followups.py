@@ -171,3 +171,17 @@ def test_another_version_is_not_the_same_document_in_another_format():
     (old, _), (new, _) = _version(2019, "应当在五个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
     assert not same_document(old, new)  # the text alike, the year not: an amended regulation
     assert same_document(new, replace(new, doc="copy"))  # the same text and metadata: one document
+
+
+def test_a_document_in_traditional_characters_is_weighed_in_simplified():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+    from assistant.textutil import is_traditional
+
+    assert is_traditional("全面實施行政許可事項清單管理") and not is_traditional("全面实施行政许可事项清单管理")
+    doc = Document("t", DocMeta("某市工作要點", "plan"), (Unit("item-1", "item", "1.", text="全面實施行政許可事項清單管理。"),
+                                                       Unit("item-2", "item", "2.", text="持續優化營商環境。")))
+    evidence = Evidence([doc])
+    terms = evidence.terms("行政许可事项清单什么时候公布")
+    assert evidence.coverage(terms, ("t", "item-1")) > evidence.coverage(terms, ("t", "item-2"))
+    assert evidence.coverage(terms, ("t", "item-1")) >= 0.5

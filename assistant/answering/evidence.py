@@ -20,6 +20,7 @@ from importlib import resources
 
 from assistant.language.cues import cue
 from assistant.records import Document
+from assistant.textutil import is_traditional, to_simplified
 from assistant.thesaurus import thesaurus
 
 
@@ -86,10 +87,13 @@ class Evidence:
     def __init__(self, docs: list[Document]):
         self.texts: dict[tuple[str, str], str] = {}
         for doc in docs:
+            # Questions arrive in Simplified characters: a document written in Traditional is read in them too.
+            simplify = is_traditional("".join(u.text for u in doc.units[:40])[:4000])
             for unit in doc.units:
                 parts = (unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
                          " ".join(unit.fields.values()), unit.deadline)
-                self.texts[(doc.doc, unit.ref)] = "".join(parts)
+                text = "".join(parts)
+                self.texts[(doc.doc, unit.ref)] = to_simplified(text) if simplify else text
         self.n = max(1, len(self.texts))
         self._df: dict[str, int] = {}
 
