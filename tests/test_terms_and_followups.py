@@ -185,3 +185,17 @@ def test_a_document_in_traditional_characters_is_weighed_in_simplified():
     terms = evidence.terms("行政许可事项清单什么时候公布")
     assert evidence.coverage(terms, ("t", "item-1")) > evidence.coverage(terms, ("t", "item-2"))
     assert evidence.coverage(terms, ("t", "item-1")) > 0.4  # 行政许可事项清单 found, only 公布 missing
+
+
+def test_a_compound_said_in_everyday_words_is_found_where_a_unit_writes_its_words_apart():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    units = (Unit("article-1", "article", "第一条", text="机关不得拖欠民营企业、中小企业账款。"),
+             Unit("article-2", "article", "第二条", text="大型企业不得拖欠账款。"),
+             Unit("article-3", "article", "第三条", text="企业可以通过热线投诉。"))
+    evidence = Evidence([Document("d", DocMeta("某条例", "regulation"), units)])
+    terms = evidence.terms("政府欠企业的钱不给怎么办")
+    said = next(t for t in terms if t.text == "欠企业的钱")
+    assert said.share_in(units[0].text) == 1.0 and said.share_in(units[1].text) == 1.0
+    assert said.share_in(units[2].text) == 0.0
