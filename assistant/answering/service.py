@@ -105,7 +105,8 @@ class Assistant:
         for answerer in self.answerers:
             drafted = answerer.run(query)
             if drafted is not None:
-                scope_note = [query.scope.note] if query.scope.note and not drafted.abstained else []
+                every_version = any(d in query.scope.other_versions for d, _ in drafted.compared)
+                scope_note = [query.scope.note] if query.scope.note and not drafted.abstained and not every_version else []
                 if query.scope.missing and not drafted.abstained and drafted.intent is not Intent.COMPARE:
                     # 四川和广东的条例…: answered from 广东's, and the asker told that 四川's is not held.
                     scope_note.append("文库中没有" + "、".join(query.scope.missing) + "，以下只依据文库中有的文件回答")

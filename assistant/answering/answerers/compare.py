@@ -50,6 +50,10 @@ class Comparison(Answerer):
         docs = self.scoped_docs(query)
         if not asks_comparison(query, docs):
             return None
+        if not _names_several(query) and query.scope.other_versions and not cue("version_change").search(query.text):
+            # "哪些条例规定了…" asks the whole library: an older version says what it says too (each is labelled).
+            wanted = set(query.docs) | set(query.scope.other_versions)
+            docs = [d for d in self.ctx.docs.values() if d.doc in wanted]
         docs = docs[:MAX_DOCUMENTS]
         kind = asked_value(query.text)
         evidence = self.ctx.evidence
