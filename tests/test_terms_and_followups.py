@@ -221,3 +221,22 @@ def test_a_signature_closing_the_text_dates_it(tmp_path):
     doc = parse_document(tmp_path / "yijian.txt", "d")
     assert doc.meta.dates.get("signed") == "2021年3月5日" and doc.meta.release_note == "此件公开发布"
     assert "2021年3月5日" not in doc.units[-1].text and "公开发布" not in doc.units[-1].text
+
+
+def test_follow_ups_over_a_list_and_a_part_named_with_its_document():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([("财政部", 3, 2), ("区政府办", 2, 0)], [])
+    listed = resolve("都是哪些？", ["这份意见里财政部参与几项措施？"], lexicon)
+    assert listed.rewritten and listed.text == "这份意见里财政部参与哪些措施？"
+    own = resolve("那各科室负责的呢？", ["分解表里区政府办负责哪些任务？"], lexicon)
+    assert own.rewritten and own.text.startswith("分解表里各科室负责") and "区政府办" not in own.text
+    part = resolve("泰安条例第五十八条呢？", ["泰安的一窗受理由哪个部门推进？"], lexicon)
+    assert not part.rewritten and part.text == "泰安条例第五十八条呢？"
+
+
+def test_an_agency_typed_without_its_bracketed_part_is_that_agency():
+    lexicon = Lexicon.build([("各镇政府（街道办事处）", 2, 1)], [])
+    assert lexicon.closest_agency("各镇政府") == ("各镇政府（街道办事处）",)
+    parsed = parse_question("分解表里各镇政府负责哪些任务？", lexicon)
+    assert [a.names for a in parsed.agencies] == [("各镇政府（街道办事处）",)] and not parsed.unknown_agency

@@ -120,7 +120,8 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
     if total == 0:
         if len(searched) == 1:
             doc = searched[0]
-            text = (f"按条件（{condition}）逐行核对《{doc.title}》的{_where(doc)}（共{len(doc.tasks)}项），"
+            rows = len(doc.tasks) or sum(1 for u in doc.units if u.lead or u.support or u.responsible)
+            text = (f"按条件（{condition}）逐行核对《{doc.title}》的{_where(doc)}（共{rows}项），"
                     "**没有符合条件的任务（0 项）**。")
         else:
             text = f"按条件（{condition}）逐行核对文库中 {len(searched)} 份文件的任务，**没有符合条件的任务（0 项）**。"
