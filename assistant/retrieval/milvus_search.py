@@ -41,7 +41,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import UserError
-from assistant.retrieval.hybrid_search import HybridSearcher, SearchFilters
+from assistant.retrieval.hybrid_search import RESCORE_MARGIN, HybridSearcher, SearchFilters, exact_order
 from assistant.retrieval.index_store import BM25_DIR, TOKENS, LoadedIndex, dense_kind
 from assistant.retrieval.zh_tokenize import tokenize_many, tokenize_query_parts
 
@@ -266,11 +266,12 @@ class MilvusSearcher(HybridSearcher):
     def _dense_params(self, depth: int) -> dict:
         return {"metric_type": "IP", "params": {"ef": max(self.ef, depth)} if self.dense_index == "HNSW" else {}}
 
-    def _search(self, data, field: str, params: dict, depth: int, allowed: np.ndarray | None):
+    def _search(self, data, field: str, params: dict, depth: int, allowed: np.ndarray | None,
+                output: Sequence[str] = ("id",)):
         try:
             return self.client.search(self.collection, data=data, anns_field=field, limit=depth,
-                                      search_params=params, filter=filter_expr(getattr(self._local, "filters", None), allowed),
-                                      output_fields=["id"])
+                                      search_params=params, output_fields=list(output),
+                                      filter=filter_expr(getattr(self._local, "filters", None), allowed))
         except Exception as exc:
             raise MilvusBackendError(f"Milvus 检索失败：{type(exc).__name__}: {str(exc)[:300]}") from exc
 
@@ -290,8 +291,22 @@ class MilvusSearcher(HybridSearcher):
         depth = min(depth, len(self.index.chunks) if allowed is None else len(allowed))
         if depth <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        return self._ranked([np.asarray(vector, np.float32).tolist()], "dense", self._dense_params(depth), depth,
-                            allowed)
+        query = np.asarray(vector, np.float32)
+        total, fetch = len(self.index.chunks) if allowed is None else len(allowed), depth + RESCORE_MARGIN
+        while True:  # candidates from Milvus, ordered as the embedded ranker orders them (exact_order)
+            fetch = min(fetch, total, MAX_LIMIT)
+            result = self._search([query.tolist()], "dense", self._dense_params(fetch), fetch, allowed,
+                                  output=("id", "dense"))
+            hits = result[0] if result else []
+            ids = np.array([int(h["id"]) for h in hits], dtype=np.int64)
+            raw = np.array([float(h["distance"]) for h in hits], dtype=np.float32)
+            vectors = np.array([h["entity"]["dense"] if "entity" in h else h["dense"] for h in hits],
+                               dtype=np.float32).reshape(len(hits), -1)
+            ranked = exact_order(ids, raw, vectors, query, depth,
+                                 complete=fetch >= min(total, MAX_LIMIT) or len(ids) < fetch)
+            if ranked is not None:
+                return ranked
+            fetch *= 2
 
     def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         text, repeats = lexical_query(query, self.synonym_weight)
