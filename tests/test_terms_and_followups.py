@@ -91,3 +91,83 @@ def test_the_words_of_a_value_do_not_make_a_passage_about_the_subject():
     water = "供水、供气、供热新增企业用户报装，应当自报装之日起分别于五个工作日、七个工作日、八个工作日内办结。"
     assert not answers_with_value("企业开办要几个工作日？", water, "time")
     assert answers_with_value("新增用户供水报装要几个工作日？", water, "time")
+
+
+def test_the_items_of_a_long_article_that_name_what_is_asked():
+    from assistant.answering.quotes import items_on_point
+
+    filler = "，".join(["做好相关服务保障工作"] * 6)
+    article = ("县级人民政府应当采取下列措施便利经营主体：\n"
+               f"（一）推行开办全程网上办理，{filler}；\n"
+               f"（二）推行“一业一证”改革，将一个行业涉及的多张许可证整合为一张，{filler}；\n"
+               f"（三）推行注销网上办理，{filler}；\n"
+               f"（四）推行住所申报承诺制，{filler}。")
+    quoted = items_on_point("一业一证是怎么规定的？", article)
+    assert quoted.startswith("县级人民政府应当采取下列措施便利经营主体：……") and "（二）推行“一业一证”" in quoted
+    assert "（一）" not in quoted and "（三）" not in quoted
+    assert items_on_point("这一条讲了什么？", article) is None  # about the article as a whole
+    assert items_on_point("一业一证是怎么规定的？", article[:120]) is None  # short enough to quote whole
+
+
+def test_a_time_is_read_in_the_unit_asked():
+    from assistant.answering.quotes import best_quote, in_asked_unit
+
+    hours, days = "热线事项不属于本单位职责的，应当在24小时内退回。", "承办单位应当在五个工作日内办理完毕并回复来电人。"
+    assert in_asked_unit("打热线多少天内给回复？", [hours, days]) == [days]
+    assert in_asked_unit("打热线几个小时内退回？", [hours, days]) == [hours]
+    assert in_asked_unit("打热线多久回复？", [hours, days]) == [hours, days]  # no unit named
+    assert best_quote("打热线多少天内给回复？", hours + days, "time") == days.rstrip("。") + "。"
+
+
+def test_a_system_named_with_its_suffix_is_found_without_it():
+    from assistant.answering.evidence import _with_stem
+
+    assert _with_stem("告知承诺制") == ("告知承诺制", "告知承诺")
+    assert _with_stem("首问负责制度") == ("首问负责制度", "首问负责")
+    assert _with_stem("体制") == ("体制",) and _with_stem("河长制") == ("河长制",)  # the stem would be too short
+
+
+def test_which_documents_is_asked_with_many_verbs():
+    from assistant.language.cues import cue
+
+    for question in ("文库里哪些条例讲到了随机抽查？", "哪几部条例提及信用修复？", "哪些法规涉及电子证照？"):
+        assert cue("which_documents").search(question), question
+    assert not cue("which_documents").search("这部条例讲到了随机抽查吗？")
+
+
+def test_places_joined_before_a_kind_word_all_name_documents():
+    from assistant.understanding.doc_scope import _kind_words, _names_document
+
+    text = "四川和广东的条例对容缺受理分别怎么规定"
+    assert _names_document(text, text.index("四川") + 2, _kind_words(text))
+    listed = "云南、贵州、广西三地的条例怎么规定"
+    assert _names_document(listed, 2, _kind_words(listed))
+    assert not _names_document("四川企业在广东办事要注意什么条例", 2, _kind_words("四川企业在广东办事要注意什么条例"))
+
+
+def _version(year: int, text: str):
+    from assistant.records import DocMeta, Document, Unit
+
+    unit = Unit("article-62", "article", "第六十二条", text=text)
+    return Document(f"jinan-{year}", DocMeta("某市优化营商环境条例", "regulation", year=year), (unit,)), unit
+
+
+def test_two_versions_compared_say_whether_the_point_changed():
+    from assistant.answering.answerers.compare import _versions_verdict
+
+    (old, old_unit), (new, new_unit) = _version(2019, "应当在十个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
+    assert "第六十二条文字有修改" in _versions_verdict([(new, new_unit), (old, old_unit)])
+    same_old = _version(2019, "应当在五个工作日内办结。")
+    assert "没有修改" in _versions_verdict([same_old, (new, new_unit)])
+    assert "2019年版没有相关规定，2022年版第六十二条新增" in _versions_verdict([(old, None), (new, new_unit)])
+    assert "2022年版中没有找到" in _versions_verdict([(old, old_unit), (new, None)])
+
+
+def test_another_version_is_not_the_same_document_in_another_format():
+    from dataclasses import replace
+
+    from assistant.library.catalog import same_document
+
+    (old, _), (new, _) = _version(2019, "应当在五个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
+    assert not same_document(old, new)  # the text alike, the year not: an amended regulation
+    assert same_document(new, replace(new, doc="copy"))  # the same text and metadata: one document

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from assistant.language.cues import cue
 from assistant.records import Document
 from assistant.thesaurus import thesaurus
 
@@ -73,6 +74,12 @@ def compound_parts(word: str) -> tuple[str, ...]:
         if ways:
             best[i] = min(ways, key=len)
     return tuple(dict.fromkeys(best.get(0, [])))
+
+
+def _with_stem(word: str) -> tuple[str, ...]:
+    """A system named with its suffix is the same system without it: 告知承诺制 is written 实行告知承诺 too."""
+    stem = cue("system_suffix").sub("", word)
+    return (word, stem) if stem != word and len(stem) >= 3 else (word,)
 
 
 class Evidence:
@@ -133,8 +140,8 @@ class Evidence:
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
             written = bool(self.df(word))
-            terms.append(Term(word, (word,), weight, compound_parts(word) if split_compounds or not written else (),
-                              split_compounds and written))
+            terms.append(Term(word, _with_stem(word), weight,
+                              compound_parts(word) if split_compounds or not written else (), split_compounds and written))
         return terms
 
     def coverage(self, terms: list[Term], key: tuple[str, str]) -> float:

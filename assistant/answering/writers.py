@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from assistant.answering.citations import Key, Marks
-from assistant.answering.quotes import best_quote, gives_value, sentences, shorten
+from assistant.answering.quotes import best_quote, gives_value, items_on_point, sentences, shorten
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.query_parse import AgencyCondition, DeadlineCondition, ParsedQuestion
 
@@ -272,7 +272,9 @@ def quote_from(doc: Document, unit: Unit, question: str, kind: str | None) -> st
     body = unit.text.removeprefix(unit.title + "。") if unit.title else unit.text
     body = body or unit.text
     if kind is None and _BROAD.search(question):
-        return body  # "…方案提了什么" wants the whole measure, not one clause of it
+        # "…方案提了什么" wants the whole measure, not one clause of it; of a long article of items, the items on
+        # the point asked.
+        return items_on_point(question, body) or body
     quote = best_quote(question, body, kind)
     if kind is None and len(quote) < 15:
         # A clause this short says nothing on its own: quote the whole sentence it belongs to.

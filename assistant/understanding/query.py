@@ -16,7 +16,7 @@ from assistant.ingest.metadata import reference_date
 from assistant.language.cues import cue
 from assistant.records import Document
 from assistant.thesaurus import thesaurus
-from assistant.understanding.doc_scope import Scope, resolve_scope
+from assistant.understanding.doc_scope import Scope, names_only_a_kind, resolve_scope
 from assistant.understanding.followup import FollowUp, resolve as resolve_followup
 from assistant.understanding.lexicon import Lexicon
 from assistant.understanding.normalize import clean_question, strip_unsafe
@@ -88,14 +88,16 @@ class Understanding:
             if not c.error:
                 earlier.append(self.speller.correct(c.text)[0])
         follow = resolve_followup(text, earlier, self.lexicon)
-        # "它是什么时候施行的？" after a question about one document asks about the document, not a unit of it.
-        before = (self._one_document(follow.previous, scope)
-                  if follow.refers_back and cue("document_fact").search(text) else None)
+        # "它是什么时候施行的？", "那它的第十条呢？" after a question about one document ask about the document,
+        # not about the unit the previous answer rests on.
+        about_document = cue("document_fact").search(text) or _NUMBERED_PART.search(text)
+        before = self._one_document(follow.previous, scope) if follow.refers_back and about_document else None
         if before is not None:
             follow = replace(follow, refers_back=False, rewritten=False, text=text)
         answered = follow.text if not (follow.ordinal or follow.refers_back) else text
         parsed, doc_scope = self._parse(answered, scope)
-        if not doc_scope.named and not doc_scope.reason and follow.previous and (
+        if (not doc_scope.named or names_only_a_kind(doc_scope) and _THIS_DOCUMENT.search(answered)) \
+                and not doc_scope.reason and follow.previous and (
                 before is not None or _NUMBERED_PART.search(answered) or _THIS_DOCUMENT.search(answered)):
             # That question, "第六章讲什么？" or "这个意见有多少条措施": the previous question's one document.
             doc_scope = before or self._one_document(follow.previous, scope) or doc_scope

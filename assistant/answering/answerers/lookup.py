@@ -8,7 +8,7 @@ import re
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
-from assistant.answering.quotes import answers_with_value, asked_value
+from assistant.answering.quotes import answers_with_value, asked_value, in_asked_unit
 from assistant.answering.ranking import Candidate, ranked
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.query import Query
@@ -93,10 +93,12 @@ class Lookup(Answerer):
                 if prose:
                     return prose[0]
             return top[0][:2]
-        for doc, unit, _ in top[:3]:
-            if answers_with_value(text, write.unit_text(doc, unit)[0], kind):
-                return doc, unit
-        return None
+        giving = [(doc, unit) for doc, unit, _ in top[:3] if answers_with_value(text, write.unit_text(doc, unit)[0], kind)]
+        if kind == "time":
+            # "多少天内给回复" is answered by 五个工作日内回复 before a 24小时 said of something else.
+            in_unit = in_asked_unit(text, [write.unit_text(d, u)[0] for d, u in giving])
+            giving = [(d, u) for d, u in giving if write.unit_text(d, u)[0] in in_unit]
+        return giving[0] if giving else None
 
     def _other_documents_answering(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str,
                                    primary: tuple[Document, Unit]) -> list[tuple[Document, Unit]]:
