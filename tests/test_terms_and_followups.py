@@ -171,3 +171,31 @@ def test_another_version_is_not_the_same_document_in_another_format():
     (old, _), (new, _) = _version(2019, "应当在五个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
     assert not same_document(old, new)  # the text alike, the year not: an amended regulation
     assert same_document(new, replace(new, doc="copy"))  # the same text and metadata: one document
+
+
+def test_a_document_in_traditional_characters_is_weighed_in_simplified():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+    from assistant.textutil import is_traditional
+
+    assert is_traditional("全面實施行政許可事項清單管理") and not is_traditional("全面实施行政许可事项清单管理")
+    doc = Document("t", DocMeta("某市工作要點", "plan"), (Unit("item-1", "item", "1.", text="全面實施行政許可事項清單管理。"),
+                                                       Unit("item-2", "item", "2.", text="持續優化營商環境。")))
+    evidence = Evidence([doc])
+    terms = evidence.terms("行政许可事项清单什么时候公布")
+    assert evidence.coverage(terms, ("t", "item-1")) > evidence.coverage(terms, ("t", "item-2"))
+    assert evidence.coverage(terms, ("t", "item-1")) > 0.4  # 行政许可事项清单 found, only 公布 missing
+
+
+def test_a_compound_said_in_everyday_words_is_found_where_a_unit_writes_its_words_apart():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    units = (Unit("article-1", "article", "第一条", text="机关不得拖欠民营企业、中小企业账款。"),
+             Unit("article-2", "article", "第二条", text="大型企业不得拖欠账款。"),
+             Unit("article-3", "article", "第三条", text="企业可以通过热线投诉。"))
+    evidence = Evidence([Document("d", DocMeta("某条例", "regulation"), units)])
+    terms = evidence.terms("政府欠企业的钱不给怎么办")
+    said = next(t for t in terms if t.text == "欠企业的钱")
+    assert said.share_in(units[0].text) == 1.0 and said.share_in(units[1].text) == 1.0
+    assert said.share_in(units[2].text) == 0.0

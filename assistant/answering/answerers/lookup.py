@@ -11,6 +11,7 @@ from assistant.answering.draft import Draft, Intent
 from assistant.answering.quotes import answers_with_value, asked_value, in_asked_unit
 from assistant.answering.ranking import Candidate, ranked
 from assistant.records import Document, Hit, Unit
+from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
 
 _PROSE_CUE = re.compile(r"(方案|条例|文件).{0,4}(怎么说|提了|提到|讲了|说了|有什么|有哪些|要求)|措施|举措|规定")
@@ -66,7 +67,8 @@ class Lookup(Answerer):
     def candidates(self, query: Query, hits: list[Hit], kind: str | None) -> list[Candidate]:
         """The retrieved units with what they say of the question, best first (answering/ranking.py)."""
         evidence = self.ctx.evidence
-        terms = evidence.terms(query.text)
+        # Inside the documents the question named, the words that named them (无废城市, 广东条例) tell no unit apart.
+        terms = evidence.terms(without_mentions(query.text, query.scope))
         out = []
         for rank, (doc, unit, hit) in enumerate(self.ctx.units(hits), start=1):
             key = (doc.doc, unit.ref)
