@@ -52,7 +52,7 @@ BM25_DEFAULTS = {"k1": 1.5, "b": 0.75}  # bm25s' defaults, for an index whose pa
 HNSW_PARAMS = {"M": 16, "efConstruction": 200}
 INSERT_BATCH = 2000
 MAX_LIMIT = 16_384  # the most hits one Milvus search returns
-MAX_TEXT_BYTES = 60_000  # VARCHAR limit is 65,535 bytes
+MAX_TEXT_BYTES = 60_000  # VARCHAR limit is 65,535 bytes (a unit's terms: ~5,000 tokens; the longest here 7 KB)
 INSTALL_HINT = '请安装 Milvus 扩展：pip install -e ".[milvus]"（即 pymilvus 与 milvus-lite）'
 
 
@@ -205,13 +205,13 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _ranking(result: Sequence[Sequence[dict]], scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def _ranking(result: Sequence[Sequence[dict]], bm25_scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids, scores) of one query's hits, best first and equal scores by position, as the embedded rankers
-    order them. Milvus Lite reports BM25 scores negated; `scale` divides them back to bm25s' values."""
+    order them. BM25 scores (Milvus Lite reports them negated) are divided by `bm25_scale` to bm25s' values."""
     hits = result[0] if result else []
     ids = np.array([int(h["id"]) for h in hits], dtype=np.int64)
-    scores = np.array([abs(float(h["distance"])) / scale if scale != 1.0 else float(h["distance"]) for h in hits],
-                      dtype=np.float32)
+    raw = [float(h["distance"]) for h in hits]
+    scores = np.array(raw if bm25_scale is None else [abs(v) / bm25_scale for v in raw], dtype=np.float32)
     order = np.lexsort((ids, -scores))
     return ids[order], scores[order]
 
@@ -276,13 +276,13 @@ class MilvusSearcher(HybridSearcher):
             raise MilvusBackendError(f"Milvus 检索失败：{type(exc).__name__}: {str(exc)[:300]}") from exc
 
     def _ranked(self, data, field: str, params: dict, depth: int, allowed: np.ndarray | None,
-                scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                bm25_scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The best `depth` by score, equal scores by position, as the embedded rankers cut: Milvus returns
         a tie group in any order, so it is asked for more until the group at the cut is whole."""
         limit = depth
         while True:
             fetch = min(limit + depth, MAX_LIMIT)
-            ids, scores = _ranking(self._search(data, field, params, fetch, allowed), scale)
+            ids, scores = _ranking(self._search(data, field, params, fetch, allowed), bm25_scale)
             if len(ids) < fetch or fetch == MAX_LIMIT or len(ids) <= depth or scores[-1] < scores[depth - 1]:
                 return ids[:depth], scores[:depth]
             limit = fetch * 2
@@ -313,7 +313,7 @@ class MilvusSearcher(HybridSearcher):
         if not text or (allowed is not None and len(allowed) == 0):
             return np.empty(0, np.int64), np.empty(0, np.float32)
         ids, scores = self._ranked([text], "sparse", {"metric_type": "BM25"}, depth, allowed,
-                                   scale=self.bm25_scale * repeats)
+                                   bm25_scale=self.bm25_scale * repeats)
         keep = scores > 0
         return ids[keep], scores[keep]
 
