@@ -98,9 +98,21 @@ def _where(doc: Document) -> str:
     return "任务清单" if doc.tasks else "各项任务"
 
 
+def _assumed_note(parsed: ParsedQuestion, assumed: set[Key]) -> list[str]:
+    """Which rows were counted by the order of a "（X、Y负责）" note rather than a role written out."""
+    if not assumed:
+        return []
+    cond = parsed.agencies[0]
+    where = "列第一位" if cond.role == "lead" else "列在第一位之后"
+    return ["", f"（其中 {len(assumed)} 项（表中标“负责”的）原文写作“…负责”，没有写明牵头单位和配合单位；"
+                f"按列第一位者牵头的惯例，{'、'.join(cond.names)}{where}，计入{'牵头' if cond.role == 'lead' else '配合'}。）"]
+
+
 def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]], counting: bool,
-               marks: Marks) -> Written:
-    """The complete set of rows meeting the conditions, grouped by document, every row cited."""
+               marks: Marks, assumed: set[Key] | None = None) -> Written:
+    """The complete set of rows meeting the conditions, grouped by document, every row cited. `assumed`: rows
+    counted by the order of their responsibility note (table_query.rows_by_position)."""
+    assumed = assumed or set()
     condition = describe_conditions(parsed)
     total = sum(len(rows) for _, rows in groups)
     quotes = {(doc.doc, r.ref): r.text for doc, rows in groups for r in rows}
@@ -120,7 +132,7 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
             head = f"**共 {total} 项。** {_where(doc)}中{condition}的任务共 {total} 项，逐项列出如下："
         else:
             head = f"{_where(doc)}中{condition}的任务共 **{total} 项**，完整列出如下："
-        lines = [head, ""] + _table(doc, rows, marks)
+        lines = [head, ""] + _table(doc, rows, marks) + _assumed_note(parsed, assumed)
         lines += ["", f"（依据：《{doc.title}》{_where(doc)}逐行筛选；每个引用标记对应其中一行，可逐行核对原文。）"]
         return "\n".join(lines), quotes
     per_doc = "，".join(f"《{doc.title}》{len(rows)} 项" for doc, rows in with_rows)
@@ -129,6 +141,7 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
     lines = [head]
     for doc, rows in with_rows:
         lines += ["", f"**《{doc.title}》（{len(rows)} 项）**", ""] + _table(doc, rows, marks)
+    lines += _assumed_note(parsed, assumed)
     lines += ["", f"（依据：逐份文件、逐行筛选了 {len(searched)} 份文件的任务；每个引用标记对应其中一行。）"]
     return "\n".join(lines), quotes
 
