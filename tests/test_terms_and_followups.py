@@ -199,3 +199,25 @@ def test_a_compound_said_in_everyday_words_is_found_where_a_unit_writes_its_word
     said = next(t for t in terms if t.text == "欠企业的钱")
     assert said.share_in(units[0].text) == 1.0 and said.share_in(units[1].text) == 1.0
     assert said.share_in(units[2].text) == 0.0
+
+
+def test_which_other_documents_and_the_details_follow_the_previous_question():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([], [])
+    others = resolve("还有哪些条例也规定了？", ["青岛条例对首问负责怎么规定？"], lexicon)
+    assert others.rewritten and others.text.startswith("哪些条例规定了") and "首问负责" in others.text
+    assert "青岛" not in others.text  # any document, not the one asked before
+    detail = resolve("具体怎么规定的？", ["哪些条例规定了首问负责？"], lexicon)
+    assert detail.rewritten and detail.text == "哪些条例规定了首问负责？"
+
+
+def test_a_signature_closing_the_text_dates_it(tmp_path):
+    from assistant.ingest.document import parse_document
+
+    lines = ["某省人民政府关于做好稳岗工作的若干意见", "某政发〔2021〕3号", "各市人民政府：", "一、总体要求",
+             "（一）加大稳岗支持力度。对不裁员的企业返还失业保险费。", "某省人民政府", "2021年3月5日", "（此件公开发布）"]
+    (tmp_path / "yijian.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    doc = parse_document(tmp_path / "yijian.txt", "d")
+    assert doc.meta.dates.get("signed") == "2021年3月5日" and doc.meta.release_note == "此件公开发布"
+    assert "2021年3月5日" not in doc.units[-1].text and "公开发布" not in doc.units[-1].text

@@ -246,12 +246,15 @@ def write_meta(doc: Document, marks: Marks) -> Written:
         lines.append(f"- 文件标题：{meta.notice_title}")
     if meta.doc_number:
         lines.append(f"- 文号：{meta.doc_number}")
-    lines += [f"- {name}：{value}" for name, value in meta.named_dates()]
+    dates = meta.named_dates()
+    lines += [f"- {name}：{value}" for name, value in dates]
+    if not dates and meta.year:
+        lines.append(f"- 年份：{meta.year}年（文件没有写明具体日期）")  # read from its 文号 or title
     if meta.release_note:
         lines.append(f"- 发布方式：{meta.release_note}")
     if meta.addressees:
         lines.append(f"- 主送：{meta.addressees.rstrip('：:')}")
-    quote = "；".join(x for x in (meta.doc_number, *(f"{n}{v}" for n, v in meta.named_dates()), meta.release_note) if x)
+    quote = "；".join(x for x in (meta.doc_number, *(f"{n}{v}" for n, v in dates), meta.release_note) if x)
     return "\n".join(lines), {(doc.doc, "meta"): quote or meta.title}
 
 

@@ -33,6 +33,9 @@ _REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?(?!意见|�
                         r"|刚才(那|这)?(个|项|条)")
 _VERSION_ONLY = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:版本?|修订版?|的版本|那版)?(?:的)?")
 _YEAR_IN = re.compile(r"(?:19|20)\d{2}\s*年?\s*版?")
+_OTHER_DOCUMENTS = re.compile(r"(哪些|哪几部|哪几份|哪几个|哪个|别的|其他|其它)(条例|文件|地方|城市|法规|方案)?.{0,3}(也|还)"
+                              r"(有|都)?(规定|提到|讲|写|说|要求)")
+_ONLY_DETAIL = re.compile(r"^(具体|详细)(是|地)?(怎么|如何|怎样)?(规定|说|讲|要求|写)(的|了)?$|^(具体|详细)(说说|讲讲|内容)$")
 _BARE_COUNT = re.compile(r"^(一共|总共|共|总计|合计)?(有)?(多少|几)(个|项|条|件)?(任务)?$")
 _PRONOUN = re.compile(r"它们|它|他们|这个单位|这个部门|该单位|该部门|又")
 _ASKS = (
@@ -180,6 +183,17 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     if subset:
         addition = _core(unled[subset.end():])
         return FollowUp(f"{_TAIL.sub('', previous)}，{addition}", question, True, previous=previous)
+    if _OTHER_DOCUMENTS.search(core) and not agencies:
+        # "还有哪些条例也规定了？": which documents say what the previous question asked of one document.
+        asked = _OTHER_DOCUMENTS.sub(lambda m: m.group(0).replace("也", "").replace("还", ""), core)
+        subject = previous
+        for start, end, _ in sorted(gazetteer().find(previous), key=lambda p: -p[0]):
+            subject = subject[:start] + subject[end:]
+        subject = re.sub(r"^的?(条例|文件|方案|意见|规定|要点|办法)?[的里中]?(对|关于)?", "", _TAIL.sub("", subject))
+        return FollowUp(f"{asked}：{subject}？", question, True, previous=previous)
+    if _ONLY_DETAIL.match(core):
+        # "具体怎么规定的？": the previous question again, its answer in full.
+        return FollowUp(previous, question, True, previous=previous)
     if _BARE_COUNT.match(core) and not agencies:
         # "一共几项？" after a list: how many of *those*.
         return FollowUp(f"{_TAIL.sub('', previous)}，一共多少项？", question, True, previous=previous)

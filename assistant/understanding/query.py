@@ -90,7 +90,7 @@ class Understanding:
         follow = resolve_followup(text, earlier, self.lexicon)
         # "它是什么时候施行的？", "那它的第十条呢？" after a question about one document ask about the document,
         # not about the unit the previous answer rests on.
-        about_document = cue("document_fact").search(text) or _NUMBERED_PART.search(text)
+        about_document = cue("document_fact").search(text) or _NUMBERED_PART.search(text) or _COUNTED_PART.search(text)
         before = self._one_document(follow.previous, scope) if follow.refers_back and about_document else None
         if before is not None:
             follow = replace(follow, refers_back=False, rewritten=False, text=text)
@@ -134,6 +134,7 @@ class Understanding:
 
 
 _THIS_DOCUMENT = re.compile(r"(这|该|此|那)(个|份|部|篇)?(意见|条例|方案|文件|通知|要点|清单|规定|办法|计划|法)")
+_COUNTED_PART = re.compile(r"(几|多少)\s*个?\s*(章|节|条|部分)")
 _NUMBERED_PART = re.compile(r"第\s*[一二三四五六七八九十百零两\d]{1,5}\s*(章|节|条|部分)")
 
 
