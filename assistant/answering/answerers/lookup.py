@@ -85,9 +85,14 @@ class Lookup(Answerer):
         if asks_deadline:
             # "…什么时候完成" asks a task's time limit; the unit must be about what the question names.
             terms = self.ctx.evidence.terms(text)
-            dated = [(d, u) for d, u, _ in top if u.deadline
-                     and self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= DEADLINE_EVIDENCE]
-            return dated[0] if dated else None
+            about = [(d, u) for d, u, _ in top if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= DEADLINE_EVIDENCE]
+            dated = [(d, u) for d, u in about if u.deadline]
+            if dated:
+                return dated[0]
+            # No row with a 完成时限 column: a measure that writes its date in the text (到2020年底, 2021年3月底前).
+            written = [(d, u) for d, u in about if not u.kind == "task"
+                       and answers_with_value(text, write.unit_text(d, u)[0], "time")]
+            return written[0] if written else None
         if kind is None:
             # "方案怎么说/提了什么措施" asks for the prose: a measure or article near the top answers it best.
             if _PROSE_CUE.search(text):
