@@ -240,3 +240,13 @@ def test_an_agency_typed_without_its_bracketed_part_is_that_agency():
     assert lexicon.closest_agency("各镇政府") == ("各镇政府（街道办事处）",)
     parsed = parse_question("分解表里各镇政府负责哪些任务？", lexicon)
     assert [a.names for a in parsed.agencies] == [("各镇政府（街道办事处）",)] and not parsed.unknown_agency
+
+
+def test_when_it_was_issued_and_what_it_contains_are_questions_about_the_document():
+    from assistant.answering.document_answers import asks_meta, asks_outline
+
+    for question in ("这份分解表是哪天发的？", "这个意见是哪年印发的？", "该方案哪一年出台的"):
+        assert asks_meta(question), question
+    for question in ("放管服要点里有什么内容？", "这个清单中都有哪些内容"):
+        assert asks_outline(question), question
+    assert not asks_meta("企业开办哪天能拿到执照？") and not asks_outline("开办企业有什么要求？")
