@@ -346,7 +346,7 @@ def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: 
                     held = "、".join(sorted({f"{d.meta.year}年" for d in candidates if d.meta.year}))
                     what = (f"{year}年的{named}" if named else
                             f"{''.join(mentions[:1])}{year}年的{kind_word or '文件'}")
-                    return Scope(all_ids, True, reason=f"文库中没有{what}" + (f"（有的是{held}的）" if named and held else "")
+                    return Scope(all_ids, True, reason=f"文库中没有{what}" + (f"（有的是{held}的）" if held else "")
                                  + "，")
                 missing.append(f"{year}年的{kind_word or '文件'}")
         else:
