@@ -38,7 +38,10 @@ class SetOverRows(Answerer):
         docs = self.scoped_docs(query)
         counting = parsed.wants_count
         intent = Intent.COUNT if counting else Intent.LIST
-        if is_set_question(parsed):
+        # A document with no rows that name who is responsible (a regulation) has no set to give: "法院和政府怎么配合"
+        # asked of it is a question about its text (unless it asks for tasks: then it is told there are none).
+        has_rows = any(d.tasks or any(u.lead or u.support or u.responsible for u in d.units) for d in docs)
+        if is_set_question(parsed) and (has_rows or parsed.mentions_task):
             groups = select_rows(self.ctx.store, docs, parsed)
             by_position = rows_by_position(self.ctx.store, docs, parsed)
             assumed = {(d.doc, u.ref) for d, rows in by_position for u in rows}
