@@ -277,3 +277,11 @@ def test_which_documents_counts_a_system_written_without_its_suffix(bot):
     holders = {d.doc for d in bot.docs.values() if d.meta.kind == "regulation"
                and any("告知承诺" in u.text for u in d.units)}
     assert len(holders) >= 2 and holders <= cited
+
+
+def test_a_regulation_asked_how_bodies_cooperate_is_answered_from_its_text(bot):
+    """"法院和政府怎么配合" of a regulation, which has no task rows: an article, not an empty set of rows."""
+    answer = bot.ask("广东条例里企业破产时法院和政府怎么配合？")
+    assert answer.intent not in ("list", "count") and not answer.abstained
+    assert {d for d, _ in keys(answer)} == {doc_of(bot, "广东条例")}
+    assert "法院" in bot.docs[keys(answer)[0][0]].unit(keys(answer)[0][1]).text
