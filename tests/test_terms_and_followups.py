@@ -250,3 +250,14 @@ def test_when_it_was_issued_and_what_it_contains_are_questions_about_the_documen
     for question in ("放管服要点里有什么内容？", "这个清单中都有哪些内容"):
         assert asks_outline(question), question
     assert not asks_meta("企业开办哪天能拿到执照？") and not asks_outline("开办企业有什么要求？")
+
+
+def test_an_age_and_a_rate_asked_with_their_question_words():
+    from assistant.answering.quotes import answers_with_value, asked_value
+
+    assert asked_value("见习补贴扩大到多大年龄的青年？") == "age"
+    text = "组织失业青年参加3—12个月的就业见习。将补贴范围扩展至16—24岁失业青年。"
+    assert answers_with_value("见习补贴扩大到多大年龄的青年？", text, "age")
+    assert not answers_with_value("见习补贴扩大到多大年龄的青年？", "组织失业青年参加3—12个月的就业见习。", "age")
+    rate = "小微企业当年新招用符合条件的人员数量达到企业现有在职职工人数25%并签订劳动合同的，给予贷款。"
+    assert answers_with_value("小微企业新招人员占多少比例才能申请贷款？", rate, "rate")

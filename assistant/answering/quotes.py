@@ -26,6 +26,8 @@ _ASKS = (
     ("conditions", re.compile(r"(满足|符合|具备|需要)?(什么|哪些|啥)(样的)?(条件|资格|资质|门槛)|申请条件|条件是什么")),
     ("place", re.compile(r"(在|去|到)(哪里|哪儿|哪个|什么地方|哪家)|哪(个|些|家)(网站|平台|APP|app|窗口|机构|医院|大厅)")),
     ("items", re.compile(r"具体(是|有)?哪些|都是哪些|分别是(哪些|什么)|(具体)?名单|有哪几个(具体)?(事项|案例|项目)")),
+    # An age (多大年龄, 几岁) is given by a number of years of age, not by any number.
+    ("age", re.compile(r"多大(年龄|岁数|年纪|的)|几岁|多少岁|(年龄|岁数)(是)?(多少|多大|几)|(年龄|岁数)(上限|下限|限制)")),
     # A rank (排第几) is given only by a place in a ranking, not by any number near the subject.
     ("rank", re.compile(r"排(名)?第几|第几名|排名(多少|怎么样|如何|情况)|名次")),
     ("number", re.compile(r"多少|第几|排名|排第|(?<![哪好])几\s*(个|项|家|次|万|人|类|名|所|批|天|年|分|倍|户|成)")),
@@ -42,6 +44,7 @@ _GIVES = {
     "place": re.compile(r"平台|网站|APP|app|小程序|窗口|大厅|政务服务中心|网上|线上|公众号|服务点|站点|机构"),
     # An enumeration: three items or more separated by 、 or numbered.
     "items": re.compile(r"[^、，。]{1,20}、[^、，。]{1,20}、[^、，。]{1,20}|\d\s*[.、]\s*[^。]{2,30}\d\s*[.、]"),
+    "age": re.compile(r"\d+\s*(周岁|岁)"),
     "rank": re.compile(r"(第|前)\s*\d+\s*(名|位)|(位列|位居|排名|排在)[^。，]{0,8}(第|前)\s*\d+"),
     # A digit that is part of a name (5G, PM2.5's "PM") is not a value.
     "number": re.compile(r"(?<![A-Za-z])\d[\d.]*(?![A-Za-z\d])|[一二三四五六七八九十两百千万]+(个|类|项|家|次|人|条)"),
@@ -150,7 +153,9 @@ def _rate_subject(question: str) -> list[str]:
     matches = list(_RATE_WORD.finditer(question))
     if not matches:
         return []
-    window = question[: matches[-1].start()].rstrip("的")[-4:]
+    # The words before the rate, without what asks for it (占多少比例, 是多少比例): 新招人占多少比例 → 新招人.
+    head = re.sub(r"(占|是|为|达到|有)?(多少|几|多大)的?$", "", question[: matches[-1].start()])
+    window = head.rstrip("的")[-4:]
     if len(window) < 2 or set(window[-2:]) & _FUNCTION_CHARS or not all("\u4e00" <= c <= "\u9fff" for c in window[-2:]):
         return []
     return [window[i : i + 2] for i in range(len(window) - 1) if not set(window[i : i + 2]) & _FUNCTION_CHARS]
@@ -199,7 +204,7 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
     stem = parts[0] if parts else ""
     # Beyond the rate's own subject (合同金额的百分之几), the clause must name something else the question
     # names (投标保证金): 预付款不得低于合同金额的30% does not say what a 保证金 is.
-    others = _bigrams(question) - set(pieces) - _bigrams("".join(m.group() for m in _RATE_WORD.finditer(question)))
+    others = _bigrams(_RATE_WORD.sub("，", question)) - set(pieces)
     return any(
         gives_value(c, kind) and shared_bigrams(question, stem + c) >= min_shared
         and (not pieces or _rate_with_subject(c, pieces))
