@@ -78,7 +78,10 @@ def _same_search(a: HybridSearcher, b: HybridSearcher) -> None:
 
 
 @pytest.mark.slow
-def test_add_extends_the_index_as_a_full_build_would(tmp_path, real_encoder):
+def test_add_extends_the_index_as_a_full_build_would(tmp_path, real_encoder, monkeypatch):
+    from assistant.retrieval import index_store
+
+    monkeypatch.setattr(index_store, "MAX_SEGMENT_SHARE", 1.0)  # a small library: each add is a large share
     settings, library = _library(tmp_path, "inc", EXCERPTS[:4])
     first = load_or_build(settings, list(library.documents.values()), real_encoder, library.store, progress=False)
     assert first.manifest.segments == []
@@ -123,7 +126,10 @@ def test_add_extends_the_index_as_a_full_build_would(tmp_path, real_encoder):
 
 
 @pytest.mark.slow
-def test_add_to_an_ivf_index_goes_into_its_trained_lists(tmp_path, real_encoder):
+def test_add_to_an_ivf_index_goes_into_its_trained_lists(tmp_path, real_encoder, monkeypatch):
+    from assistant.retrieval import index_store
+
+    monkeypatch.setattr(index_store, "MAX_SEGMENT_SHARE", 1.0)
     settings, library = _library(tmp_path, "ivf", EXCERPTS[:5], ann_threshold=10)
     first = load_or_build(settings, list(library.documents.values()), real_encoder, library.store, progress=False)
     assert isinstance(first.faiss_index, faiss.IndexIVFFlat) and first.manifest.dense == "ivf"
@@ -167,17 +173,19 @@ class FailingEncoder:
 
 
 @pytest.mark.slow
-def test_interrupted_build_resumes_from_the_cache(tmp_path, real_encoder):
-    settings, library = _library(tmp_path, "resume", EXCERPTS + [DATA / "plans" / p.name for p in
-                                                                  sorted((DATA / "plans").glob("*.txt"))[:2]])
+def test_interrupted_build_resumes_from_the_cache(tmp_path, real_encoder, monkeypatch):
+    from assistant.retrieval import index_store
+
+    monkeypatch.setattr(index_store, "ENCODE_BATCH", 2)  # small documents, several batches
+    settings, library = _library(tmp_path, "resume", EXCERPTS[:3])
     docs = list(library.documents.values())
-    killed = FailingEncoder(real_encoder, batches=1)
+    killed = FailingEncoder(real_encoder, batches=2)
     with pytest.raises(KeyboardInterrupt):
         build_index(settings, docs, killed, library.store, progress=False)
-    assert len(killed.texts) == 64 and not search_dir(settings).exists()
+    assert len(killed.texts) == 4 and not search_dir(settings).exists()
     rerun = FailingEncoder(real_encoder, batches=10_000)
     index = build_index(settings, docs, rerun, library.store, progress=False)
-    assert set(rerun.texts).isdisjoint(killed.texts)  # the first batch came from the cache
-    assert index.manifest.encoded == len(set(c.text for c in index.chunks)) - 64
+    assert rerun.texts and set(rerun.texts).isdisjoint(killed.texts)  # the first two batches came from the cache
+    assert index.manifest.encoded == len(set(c.text for c in index.chunks)) - 4 == len(rerun.texts)
     assert json.loads((search_dir(settings) / "manifest.json").read_text("utf-8"))["encoded"] == index.manifest.encoded
     assert read_manifest(search_dir(settings)).chunk_count == len(index.chunks)

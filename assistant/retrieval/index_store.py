@@ -64,6 +64,7 @@ MAX_SEGMENT_SHARE = 0.25
 # An IVF index takes added vectors into its trained lists until it holds this many times the vectors it was
 # trained on; then the lists are trained again (a full build).
 MAX_IVF_GROWTH = 2.0
+ENCODE_BATCH = 64  # passages per encoder call; each batch's vectors go to the cache at once
 _VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "sentence-transformers", "torch", "transformers")
 
 
@@ -294,7 +295,7 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
         texts = {sha: c.text for sha, c in zip(shas, chunks)}
         _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
         fresh: dict[str, np.ndarray] = {}
-        batch = 64
+        batch = ENCODE_BATCH
         steps = range(0, len(missing), batch)
         if progress and len(missing) > batch:
             from tqdm import tqdm
