@@ -5,13 +5,20 @@ Layout (all written into a temp sibling directory, then swapped in with os.repla
     chunks.json      the chunk store plus the task fields that search filters need
     vectors.faiss    FAISS IndexFlatIP over L2-normalised passage vectors (inner product = cosine); above
                      settings.ann_threshold units an IndexIVFFlat (inner product, nprobe stored in the file)
-    bm25/            bm25s index over zh_tokenize tokens
+    bm25/            bm25s's files over zh_tokenize tokens (built in numpy, bm25_build) plus the term counts
     tokens.json      each chunk's tokens, so the next build tokenizes only new texts (jieba over a large
                      library takes far longer than everything else an incremental add does)
+    segments/        NNNN-….chunks.json and .tokens.json: the chunks and tokens of documents added since
+                     chunks.json was written, in order (the manifest lists them with their checksums)
 
-Vectors come from the library's embedding cache (keyed by model and chunk text), so adding or removing a
-document encodes only the chunks that are new; the FAISS and BM25 files are then rewritten, which takes
-well under a second for a few thousand chunks.
+Vectors come from the library's embedding cache (keyed by model and chunk text; each batch is cached as
+soon as it is encoded, so a build killed midway resumes there). Adding documents (at the end of the
+library, the catalogue's order) extends the previous index (`_write_added`): the new chunks and tokens
+become a segment, the old files are shared by hard links, the vectors are added to the FAISS index (an
+IVF index's trained lists), the BM25 counts extended and the scores recomputed — the same index a full
+build gives, in a time that grows with the new document, not the library. A removed or changed document,
+another model, tokenizer or dense kind, too many segments or an IVF index grown past its training make a
+whole new index instead (which also merges the segments).
 
 `load_or_build` never leaves the caller without an index: missing, stale (documents, model, chunking or
 tokenizer changed) and corrupt (checksum mismatch, truncated or unreadable file) all lead to a rebuild with
@@ -525,11 +532,16 @@ def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], e
     return manifest, previous.chunks + chunks, previous.fields + fields
 
 
-def _previous_index(target: Path) -> LoadedIndex | None:
+def _previous_index(target: Path, verified: IndexManifest | None = None) -> LoadedIndex | None:
+    """The index in `target` to extend, or None. `verified`: its manifest, whose files load_or_build has just
+    checked (under the build lock nobody changed them since: they are not hashed again)."""
     if not (target / MANIFEST).is_file():
         return None
     try:
-        return load_index(target)
+        manifest = read_manifest(target)
+        if verified is None or manifest != verified:
+            verify_files(target, manifest)
+        return _load_verified(target, manifest)
     except IndexStoreError:
         return None
 
@@ -595,7 +607,7 @@ def _remove_leftovers(target: Path) -> None:
 
 
 def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, cache: VectorCache | None = None,
-                progress: bool = True, incremental: bool = False) -> LoadedIndex:
+                progress: bool = True, incremental: bool = False, verified: IndexManifest | None = None) -> LoadedIndex:
     """Build and swap it in atomically. Unconditionally a whole new index (what `assistant index build --force`
     does), or with incremental=True the previous index plus the documents added after it where that gives
     the same index (see _write_added)."""
@@ -609,7 +621,7 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
             fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
             try:
                 _relax_permissions(fresh)
-                previous = _previous_index(target) if incremental else None
+                previous = _previous_index(target, verified) if incremental else None
                 extended = (_write_added(fresh, previous, docs, encoder, cache, progress, started,
                                          settings.ann_threshold) if previous is not None else None)
                 if extended is None:
@@ -673,7 +685,8 @@ def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
     try:
         records = _read_parts(index_dir, manifest.segments, 0)
         chunks = [Chunk(r["doc"], r["ref"], r["kind"], r["title"], r["text"]) for r in records]
-        fields = [ChunkFields.from_dict(r.get("fields") or {}) for r in records]
+        none = ChunkFields()  # most chunks (measures, prose) carry no task fields: one shared object
+        fields = [ChunkFields.from_dict(f) if (f := r.get("fields")) and any(f.values()) else none for r in records]
         index = faiss.read_index(str(index_dir / VECTORS))
         bm25 = load_bm25(index_dir / BM25_DIR)
     except Exception as exc:  # faiss raises RuntimeError, bm25s/json ValueError/KeyError/OSError …
@@ -759,7 +772,8 @@ def load_or_build(
                 raise
             raise type(exc)(f"{exc}。请运行 `assistant index build --force` 重建索引。") from exc
         print(f"{exc}，正在更新索引…", file=sys.stderr, flush=True)  # always said: it explains a slow start
-        return build_index(settings, docs, encoder, cache, progress=progress, incremental=True)
+        return build_index(settings, docs, encoder, cache, progress=progress, incremental=True,
+                           verified=getattr(exc, "verified", None))
 
 
 def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, strict_model: bool,
@@ -775,5 +789,7 @@ def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, str
         check_compatible(manifest, encoder)
     reasons = stale_reasons(manifest, docs, encoder, ann_threshold)
     if reasons:
-        raise IndexStaleError("索引已过期：" + "；".join(reasons))
+        error = IndexStaleError("索引已过期：" + "；".join(reasons))
+        error.verified = manifest  # its files were just checked: an incremental build need not hash them again
+        raise error
     return _load_verified(target, manifest)
