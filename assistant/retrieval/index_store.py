@@ -303,17 +303,24 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
         _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
         fresh: dict[str, np.ndarray] = {}
         batch = ENCODE_BATCH
-        steps = range(0, len(missing), batch)
+        bar = None
         if progress and len(missing) > batch:
             from tqdm import tqdm
 
-            steps = tqdm(steps, desc="编码", unit="批", file=sys.stderr)
-        for start in steps:
+            bar = tqdm(total=len(missing), desc="编码", unit="片段", file=sys.stderr)  # shows 片段/s as it goes
+        began = time.perf_counter()
+        for start in range(0, len(missing), batch):
             part = missing[start:start + batch]
             vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
             fresh.update(zip(part, vectors))
             if cache is not None:  # each batch kept at once (one transaction): a build killed midway resumes here
                 cache.cache_vectors(encoder.model_id, dict(zip(part, vectors)))
+            if bar is not None:
+                bar.update(len(part))
+        if bar is not None:
+            bar.close()
+        took = time.perf_counter() - began
+        _say(progress, f"编码完成：{len(missing)} 个片段，用时 {took:.1f} 秒（每秒 {len(missing) / max(took, 1e-9):.1f} 个）")
         known = {**known, **fresh}
     if not chunks:
         return np.zeros((0, encoder.dim), dtype=np.float32), 0
