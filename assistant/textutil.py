@@ -59,5 +59,12 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
+def is_traditional(sample: str) -> bool:
+    """Is the text written in Traditional characters (more than 3% of its Han characters fold to others)?"""
+    cjk = [ch for ch in sample if "\u4e00" <= ch <= "\u9fff"]
+    changed = sum(1 for a, b in zip(sample, fold(sample)) if a != b and "\u4e00" <= a <= "\u9fff")
+    return bool(cjk) and changed > 0.03 * len(cjk)
+
+
 def strip_all_space(text: str) -> str:
     return re.sub(r"\s+", "", text)

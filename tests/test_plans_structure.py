@@ -202,6 +202,29 @@ def test_set_answers_are_complete_over_the_plans(plans, store, question, role, a
     assert got == expected and len(expected) >= 3
 
 
+@pytest.mark.parametrize("role", ["lead", "support"])
+def test_rows_naming_an_agency_only_as_responsible_count_by_its_place_in_the_note(plans, store, role):
+    """"（X、Y负责）" without a lead: asked who leads, X's rows where it is named first are added (the usual
+    convention), asked who supports, those where it is named later; each set written out with a note."""
+    from assistant.answering.citations import Marks
+    from assistant.answering.table_query import rows_by_position
+    from assistant.answering.writers import write_rows
+    from assistant.understanding.lexicon import Lexicon
+    from assistant.understanding.query_parse import parse_question
+
+    lexicon = Lexicon.build(store.agency_names(), [])
+    parsed = parse_question(f"哪些任务由生态环境部{'牵头' if role == 'lead' else '配合'}？", lexicon)
+    docs = list(store.documents().values())
+    got = {(d.doc, u.ref) for d, units in rows_by_position(store, docs, parsed) for u in units}
+    expected = {(d.doc, u.ref) for d in plans.values() for u in d.units if "生态环境部" in u.responsible
+                and (u.responsible.index("生态环境部") == 0) == (role == "lead")}
+    assert got == expected and got
+    assert not any(d.unit(ref).lead for d in plans.values() for doc, ref in got if d.doc == doc)
+    groups = [(d, [d.unit(ref) for doc, ref in sorted(got) if doc == d.doc]) for d in docs]
+    text, quotes = write_rows(parsed, groups, False, Marks({d.doc: d for d in docs}), got)
+    assert f"其中 {len(got)} 项" in text and set(quotes) == got
+
+
 def test_store_keeps_responsible_units(plans, store):
     doc = plans["pingtan-2015-shehuixinyong"]
     loaded = store.documents()[doc.doc]

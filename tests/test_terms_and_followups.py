@@ -91,3 +91,162 @@ def test_the_words_of_a_value_do_not_make_a_passage_about_the_subject():
     water = "供水、供气、供热新增企业用户报装，应当自报装之日起分别于五个工作日、七个工作日、八个工作日内办结。"
     assert not answers_with_value("企业开办要几个工作日？", water, "time")
     assert answers_with_value("新增用户供水报装要几个工作日？", water, "time")
+
+
+def test_the_items_of_a_long_article_that_name_what_is_asked():
+    from assistant.answering.quotes import items_on_point
+
+    filler = "，".join(["做好相关服务保障工作"] * 6)
+    article = ("县级人民政府应当采取下列措施便利经营主体：\n"
+               f"（一）推行开办全程网上办理，{filler}；\n"
+               f"（二）推行“一业一证”改革，将一个行业涉及的多张许可证整合为一张，{filler}；\n"
+               f"（三）推行注销网上办理，{filler}；\n"
+               f"（四）推行住所申报承诺制，{filler}。")
+    quoted = items_on_point("一业一证是怎么规定的？", article)
+    assert quoted.startswith("县级人民政府应当采取下列措施便利经营主体：……") and "（二）推行“一业一证”" in quoted
+    assert "（一）" not in quoted and "（三）" not in quoted
+    assert items_on_point("这一条讲了什么？", article) is None  # about the article as a whole
+    assert items_on_point("一业一证是怎么规定的？", article[:120]) is None  # short enough to quote whole
+
+
+def test_a_time_is_read_in_the_unit_asked():
+    from assistant.answering.quotes import best_quote, in_asked_unit
+
+    hours, days = "热线事项不属于本单位职责的，应当在24小时内退回。", "承办单位应当在五个工作日内办理完毕并回复来电人。"
+    assert in_asked_unit("打热线多少天内给回复？", [hours, days]) == [days]
+    assert in_asked_unit("打热线几个小时内退回？", [hours, days]) == [hours]
+    assert in_asked_unit("打热线多久回复？", [hours, days]) == [hours, days]  # no unit named
+    assert best_quote("打热线多少天内给回复？", hours + days, "time") == days.rstrip("。") + "。"
+
+
+def test_a_system_named_with_its_suffix_is_found_without_it():
+    from assistant.answering.evidence import _with_stem
+
+    assert _with_stem("告知承诺制") == ("告知承诺制", "告知承诺")
+    assert _with_stem("首问负责制度") == ("首问负责制度", "首问负责")
+    assert _with_stem("体制") == ("体制",) and _with_stem("河长制") == ("河长制",)  # the stem would be too short
+
+
+def test_which_documents_is_asked_with_many_verbs():
+    from assistant.language.cues import cue
+
+    for question in ("文库里哪些条例讲到了随机抽查？", "哪几部条例提及信用修复？", "哪些法规涉及电子证照？"):
+        assert cue("which_documents").search(question), question
+    assert not cue("which_documents").search("这部条例讲到了随机抽查吗？")
+
+
+def test_places_joined_before_a_kind_word_all_name_documents():
+    from assistant.understanding.doc_scope import _kind_words, _names_document
+
+    text = "四川和广东的条例对容缺受理分别怎么规定"
+    assert _names_document(text, text.index("四川") + 2, _kind_words(text))
+    listed = "云南、贵州、广西三地的条例怎么规定"
+    assert _names_document(listed, 2, _kind_words(listed))
+    assert not _names_document("四川企业在广东办事要注意什么条例", 2, _kind_words("四川企业在广东办事要注意什么条例"))
+
+
+def _version(year: int, text: str):
+    from assistant.records import DocMeta, Document, Unit
+
+    unit = Unit("article-62", "article", "第六十二条", text=text)
+    return Document(f"jinan-{year}", DocMeta("某市优化营商环境条例", "regulation", year=year), (unit,)), unit
+
+
+def test_two_versions_compared_say_whether_the_point_changed():
+    from assistant.answering.answerers.compare import _versions_verdict
+
+    (old, old_unit), (new, new_unit) = _version(2019, "应当在十个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
+    assert "第六十二条文字有修改" in _versions_verdict([(new, new_unit), (old, old_unit)])
+    same_old = _version(2019, "应当在五个工作日内办结。")
+    assert "没有修改" in _versions_verdict([same_old, (new, new_unit)])
+    assert "2019年版没有相关规定，2022年版第六十二条新增" in _versions_verdict([(old, None), (new, new_unit)])
+    assert "2022年版中没有找到" in _versions_verdict([(old, old_unit), (new, None)])
+
+
+def test_another_version_is_not_the_same_document_in_another_format():
+    from dataclasses import replace
+
+    from assistant.library.catalog import same_document
+
+    (old, _), (new, _) = _version(2019, "应当在五个工作日内办结。"), _version(2022, "应当在五个工作日内办结。")
+    assert not same_document(old, new)  # the text alike, the year not: an amended regulation
+    assert same_document(new, replace(new, doc="copy"))  # the same text and metadata: one document
+
+
+def test_a_document_in_traditional_characters_is_weighed_in_simplified():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+    from assistant.textutil import is_traditional
+
+    assert is_traditional("全面實施行政許可事項清單管理") and not is_traditional("全面实施行政许可事项清单管理")
+    doc = Document("t", DocMeta("某市工作要點", "plan"), (Unit("item-1", "item", "1.", text="全面實施行政許可事項清單管理。"),
+                                                       Unit("item-2", "item", "2.", text="持續優化營商環境。")))
+    evidence = Evidence([doc])
+    terms = evidence.terms("行政许可事项清单什么时候公布")
+    assert evidence.coverage(terms, ("t", "item-1")) > evidence.coverage(terms, ("t", "item-2"))
+    assert evidence.coverage(terms, ("t", "item-1")) > 0.4  # 行政许可事项清单 found, only 公布 missing
+
+
+def test_a_compound_said_in_everyday_words_is_found_where_a_unit_writes_its_words_apart():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    units = (Unit("article-1", "article", "第一条", text="机关不得拖欠民营企业、中小企业账款。"),
+             Unit("article-2", "article", "第二条", text="大型企业不得拖欠账款。"),
+             Unit("article-3", "article", "第三条", text="企业可以通过热线投诉。"))
+    evidence = Evidence([Document("d", DocMeta("某条例", "regulation"), units)])
+    terms = evidence.terms("政府欠企业的钱不给怎么办")
+    said = next(t for t in terms if t.text == "欠企业的钱")
+    assert said.share_in(units[0].text) == 1.0 and said.share_in(units[1].text) == 1.0
+    assert said.share_in(units[2].text) == 0.0
+
+
+def test_which_other_documents_and_the_details_follow_the_previous_question():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([], [])
+    others = resolve("还有哪些条例也规定了？", ["青岛条例对首问负责怎么规定？"], lexicon)
+    assert others.rewritten and others.text.startswith("哪些条例规定了") and "首问负责" in others.text
+    assert "青岛" not in others.text  # any document, not the one asked before
+    detail = resolve("具体怎么规定的？", ["哪些条例规定了首问负责？"], lexicon)
+    assert detail.rewritten and detail.text == "哪些条例规定了首问负责？"
+
+
+def test_a_signature_closing_the_text_dates_it(tmp_path):
+    from assistant.ingest.document import parse_document
+
+    lines = ["某省人民政府关于做好稳岗工作的若干意见", "某政发〔2021〕3号", "各市人民政府：", "一、总体要求",
+             "（一）加大稳岗支持力度。对不裁员的企业返还失业保险费。", "某省人民政府", "2021年3月5日", "（此件公开发布）"]
+    (tmp_path / "yijian.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    doc = parse_document(tmp_path / "yijian.txt", "d")
+    assert doc.meta.dates.get("signed") == "2021年3月5日" and doc.meta.release_note == "此件公开发布"
+    assert "2021年3月5日" not in doc.units[-1].text and "公开发布" not in doc.units[-1].text
+
+
+def test_follow_ups_over_a_list_and_a_part_named_with_its_document():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([("财政部", 3, 2), ("区政府办", 2, 0)], [])
+    listed = resolve("都是哪些？", ["这份意见里财政部参与几项措施？"], lexicon)
+    assert listed.rewritten and listed.text == "这份意见里财政部参与哪些措施？"
+    own = resolve("那各科室负责的呢？", ["分解表里区政府办负责哪些任务？"], lexicon)
+    assert own.rewritten and own.text.startswith("分解表里各科室负责") and "区政府办" not in own.text
+    part = resolve("泰安条例第五十八条呢？", ["泰安的一窗受理由哪个部门推进？"], lexicon)
+    assert not part.rewritten and part.text == "泰安条例第五十八条呢？"
+
+
+def test_an_agency_typed_without_its_bracketed_part_is_that_agency():
+    lexicon = Lexicon.build([("各镇政府（街道办事处）", 2, 1)], [])
+    assert lexicon.closest_agency("各镇政府") == ("各镇政府（街道办事处）",)
+    parsed = parse_question("分解表里各镇政府负责哪些任务？", lexicon)
+    assert [a.names for a in parsed.agencies] == [("各镇政府（街道办事处）",)] and not parsed.unknown_agency
+
+
+def test_when_it_was_issued_and_what_it_contains_are_questions_about_the_document():
+    from assistant.answering.document_answers import asks_meta, asks_outline
+
+    for question in ("这份分解表是哪天发的？", "这个意见是哪年印发的？", "该方案哪一年出台的"):
+        assert asks_meta(question), question
+    for question in ("放管服要点里有什么内容？", "这个清单中都有哪些内容"):
+        assert asks_outline(question), question
+    assert not asks_meta("企业开办哪天能拿到执照？") and not asks_outline("开办企业有什么要求？")

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from assistant.language.cues import cue
 from assistant.records import Document
+from assistant.textutil import is_traditional, to_simplified
 from assistant.thesaurus import thesaurus
 
 
@@ -75,14 +77,23 @@ def compound_parts(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(best.get(0, [])))
 
 
+def _with_stem(word: str) -> tuple[str, ...]:
+    """A system named with its suffix is the same system without it: 告知承诺制 is written 实行告知承诺 too."""
+    stem = cue("system_suffix").sub("", word)
+    return (word, stem) if stem != word and len(stem) >= 3 else (word,)
+
+
 class Evidence:
     def __init__(self, docs: list[Document]):
         self.texts: dict[tuple[str, str], str] = {}
         for doc in docs:
+            # Questions arrive in Simplified characters: a document written in Traditional is read in them too.
+            simplify = is_traditional("".join(u.text for u in doc.units[:40])[:4000])
             for unit in doc.units:
                 parts = (unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
                          " ".join(unit.fields.values()), unit.deadline)
-                self.texts[(doc.doc, unit.ref)] = "".join(parts)
+                text = "".join(parts)
+                self.texts[(doc.doc, unit.ref)] = to_simplified(text) if simplify else text
         self.n = max(1, len(self.texts))
         self._df: dict[str, int] = {}
 
@@ -115,12 +126,17 @@ class Evidence:
             alternatives = (match.text, *match.concept.terms)
             covered.update(range(match.start, match.end))
             written = any(self.df(a) for a in alternatives)
+            term_parts = tuple(p for a in match.concept.terms if (p := compound_parts(a)))
+            if match.text not in match.concept.terms and term_parts:
+                # Said in everyday words (欠企业的钱): found where a unit writes the documents' compound, whole or
+                # with its words apart in one sentence (拖欠民营企业、中小企业账款).
+                terms.append(Term(match.text, alternatives, self.idf(alternatives), term_parts[0], True, term_parts))
+                continue
             # Split only in comparisons or when no unit writes it whole; a compound some unit writes whole
             # counts elsewhere only with all of its words.
             terms.append(Term(match.text, alternatives, self.idf(alternatives),
                               compound_parts(match.text) if split_compounds or not written else (),
-                              split_compounds and written,
-                              tuple(p for a in match.concept.terms if split_compounds and (p := compound_parts(a)))))
+                              split_compounds and written, term_parts if split_compounds else ()))
         position = 0
         for word in words:
             at = question.find(word, position)
@@ -133,8 +149,8 @@ class Evidence:
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
             written = bool(self.df(word))
-            terms.append(Term(word, (word,), weight, compound_parts(word) if split_compounds or not written else (),
-                              split_compounds and written))
+            terms.append(Term(word, _with_stem(word), weight,
+                              compound_parts(word) if split_compounds or not written else (), split_compounds and written))
         return terms
 
     def coverage(self, terms: list[Term], key: tuple[str, str]) -> float:

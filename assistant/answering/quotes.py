@@ -48,6 +48,24 @@ _GIVES = {
 }
 
 
+# The unit a time question asks in (几天, 几个小时, 几个月) and how a passage writes a value in it: of two
+# sentences that give a time, the one in the asked unit answers (五个工作日内回复, not 24小时内退回).
+_TIME_UNITS = (
+    (re.compile(r"(几|多少)个?(天|日|工作日)|天内|日内"), re.compile(r"\d[\d.]*\s*个?(工作日|自然日|日|天)|当日|当天")),
+    (re.compile(r"(几|多少)个?(小时|钟头)"), re.compile(r"\d[\d.]*\s*个?小时")),
+    (re.compile(r"(几|多少)个?月"), re.compile(r"\d[\d.]*\s*个?月")),
+    (re.compile(r"(几|多少)年"), re.compile(r"\d[\d.]*\s*年(?!\d)")),
+)
+
+
+def in_asked_unit(question: str, candidates: list[str]) -> list[str]:
+    """The candidates that give a time in the unit the question asks in (all of them when it names none)."""
+    for asked, given in _TIME_UNITS:
+        if asked.search(question):
+            return [c for c in candidates if given.search(with_arabic_values(c))] or candidates
+    return candidates
+
+
 def asked_value(question: str) -> str | None:
     """The kind of value the question asks for, read from its last clause: in "想关几个月，但不想注销执照"
     the 几个月 is the asker's situation, not the question."""
@@ -138,7 +156,32 @@ def _rate_subject(question: str) -> list[str]:
     return [window[i : i + 2] for i in range(len(window) - 1) if not set(window[i : i + 2]) & _FUNCTION_CHARS]
 
 
-_ITEM = re.compile(r"[（(][一二三四五六七八九十]+[)）]")
+_ITEM = re.compile(r"(?:^|(?<=[\n：:；;。]))\s*[（(][一二三四五六七八九十]+[)）]")
+
+
+def _pairs(text: str) -> set[str]:
+    return {a + b for a, b in zip(text, text[1:]) if "\u4e00" <= a <= "\u9fff" and "\u4e00" <= b <= "\u9fff"}
+
+
+def items_on_point(question: str, text: str, min_length: int = 300) -> str | None:
+    """For a long article of numbered items (（一）（二）…), its opening and the items that name what the question
+    names ("一业一证是怎么规定的" → item (五)), instead of the whole article; None when the article is short, has
+    no items, or the question is about the article as a whole (no item stands out)."""
+    if len(text) < min_length:
+        return None
+    starts = [m.start() for m in _ITEM.finditer(text)]
+    if len(starts) < 2:
+        return None
+    opening = text[: starts[0]].strip()
+    items = [text[a:b].strip() for a, b in zip(starts, starts[1:] + [len(text)])]
+    # Every pair of characters, stop characters included: 一业一证 is told apart by 一业 and 一证.
+    wanted = _pairs(question) - _pairs(opening)
+    shared = [len(wanted & _pairs(item)) for item in items]
+    best = max(shared)
+    chosen = [item for item, n in zip(items, shared) if n == best]
+    if best < 2 or len(chosen) > len(items) // 2:
+        return None
+    return "\n".join([opening + ("……" if opening else ""), *chosen]).strip()
 
 
 def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2) -> bool:
@@ -198,6 +241,8 @@ def best_quote(question: str, text: str, kind: str | None = None) -> str:
     several = re.search(r"分别|各自|各是|以及|和|及", question)
     options = (sentences(text) if several else _candidates(text)) or [text]
     fitting = [c for c in options if gives_value(c, kind)]
+    if kind == "time":
+        fitting = in_asked_unit(question, fitting)
     pool = fitting or options
     best = max(pool, key=lambda c: (score_passage(question, c), -len(c)))
     if kind is None or not gives_value(best, kind):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from assistant.answering.answerers import Context, default_answerers
-from assistant.answering.draft import Draft
+from assistant.answering.draft import Draft, Intent
 from assistant.answering.evidence import Evidence
 from assistant.answering.render import render
 from assistant.config import Settings, load_settings
@@ -105,7 +105,11 @@ class Assistant:
         for answerer in self.answerers:
             drafted = answerer.run(query)
             if drafted is not None:
-                scope_note = [query.scope.note] if query.scope.note and not drafted.abstained else []
+                every_version = any(d in query.scope.other_versions for d, _ in drafted.compared)
+                scope_note = [query.scope.note] if query.scope.note and not drafted.abstained and not every_version else []
+                if query.scope.missing and not drafted.abstained and drafted.intent is not Intent.COMPARE:
+                    # 四川和广东的条例…: answered from 广东's, and the asker told that 四川's is not held.
+                    scope_note.append("文库中没有" + "、".join(query.scope.missing) + "，以下只依据文库中有的文件回答")
                 drafted.notes = query.notes + scope_note + drafted.notes
                 return drafted
         raise AssertionError("the last answerer always answers")

@@ -3,6 +3,8 @@ every document in scope, no more and no fewer, grouped by document."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.ingest.metadata import reference_date
 from assistant.library.store import LibraryStore, RowCondition
 from assistant.records import Document, Unit
@@ -28,6 +30,23 @@ def select_rows(store: LibraryStore, docs: list[Document], parsed: ParsedQuestio
         )
         units = [u for _, ref in keys if (u := doc.unit(ref)) is not None]
         groups.append((doc, units))
+    return groups
+
+
+def rows_by_position(store: LibraryStore, docs: list[Document], parsed: ParsedQuestion
+                     ) -> list[tuple[Document, list[Unit]]]:
+    """Rows whose note names the asked agency only among those responsible (（X、Y负责）, no lead written): by
+    the usual convention of such notes the first named leads and the others support. Only for one agency
+    asked in one role; the caller shows these rows as read by that convention."""
+    if len(parsed.agencies) != 1 or parsed.agencies[0].role not in ("lead", "support"):
+        return []
+    wanted = parsed.agencies[0]
+    responsible = replace(parsed, agencies=(replace(wanted, role="responsible"),))
+    groups = []
+    for doc, rows in select_rows(store, docs, responsible):
+        kept = [u for u in rows if (first := next((i for i, n in enumerate(u.responsible) if n in wanted.names), None))
+                is not None and (first == 0) == (wanted.role == "lead")]
+        groups.append((doc, kept))
     return groups
 
 

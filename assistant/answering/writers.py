@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from assistant.answering.citations import Key, Marks
-from assistant.answering.quotes import best_quote, gives_value, sentences, shorten
+from assistant.answering.quotes import best_quote, gives_value, items_on_point, sentences, shorten
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.query_parse import AgencyCondition, DeadlineCondition, ParsedQuestion
 
@@ -98,9 +98,21 @@ def _where(doc: Document) -> str:
     return "任务清单" if doc.tasks else "各项任务"
 
 
+def _assumed_note(parsed: ParsedQuestion, assumed: set[Key]) -> list[str]:
+    """Which rows were counted by the order of a "（X、Y负责）" note rather than a role written out."""
+    if not assumed:
+        return []
+    cond = parsed.agencies[0]
+    where = "列第一位" if cond.role == "lead" else "列在第一位之后"
+    return ["", f"（其中 {len(assumed)} 项（表中标“负责”的）原文写作“…负责”，没有写明牵头单位和配合单位；"
+                f"按列第一位者牵头的惯例，{'、'.join(cond.names)}{where}，计入{'牵头' if cond.role == 'lead' else '配合'}。）"]
+
+
 def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]], counting: bool,
-               marks: Marks) -> Written:
-    """The complete set of rows meeting the conditions, grouped by document, every row cited."""
+               marks: Marks, assumed: set[Key] | None = None) -> Written:
+    """The complete set of rows meeting the conditions, grouped by document, every row cited. `assumed`: rows
+    counted by the order of their responsibility note (table_query.rows_by_position)."""
+    assumed = assumed or set()
     condition = describe_conditions(parsed)
     total = sum(len(rows) for _, rows in groups)
     quotes = {(doc.doc, r.ref): r.text for doc, rows in groups for r in rows}
@@ -108,7 +120,8 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
     if total == 0:
         if len(searched) == 1:
             doc = searched[0]
-            text = (f"按条件（{condition}）逐行核对《{doc.title}》的{_where(doc)}（共{len(doc.tasks)}项），"
+            rows = len(doc.tasks) or sum(1 for u in doc.units if u.lead or u.support or u.responsible)
+            text = (f"按条件（{condition}）逐行核对《{doc.title}》的{_where(doc)}（共{rows}项），"
                     "**没有符合条件的任务（0 项）**。")
         else:
             text = f"按条件（{condition}）逐行核对文库中 {len(searched)} 份文件的任务，**没有符合条件的任务（0 项）**。"
@@ -120,7 +133,7 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
             head = f"**共 {total} 项。** {_where(doc)}中{condition}的任务共 {total} 项，逐项列出如下："
         else:
             head = f"{_where(doc)}中{condition}的任务共 **{total} 项**，完整列出如下："
-        lines = [head, ""] + _table(doc, rows, marks)
+        lines = [head, ""] + _table(doc, rows, marks) + _assumed_note(parsed, assumed)
         lines += ["", f"（依据：《{doc.title}》{_where(doc)}逐行筛选；每个引用标记对应其中一行，可逐行核对原文。）"]
         return "\n".join(lines), quotes
     per_doc = "，".join(f"《{doc.title}》{len(rows)} 项" for doc, rows in with_rows)
@@ -129,6 +142,7 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
     lines = [head]
     for doc, rows in with_rows:
         lines += ["", f"**《{doc.title}》（{len(rows)} 项）**", ""] + _table(doc, rows, marks)
+    lines += _assumed_note(parsed, assumed)
     lines += ["", f"（依据：逐份文件、逐行筛选了 {len(searched)} 份文件的任务；每个引用标记对应其中一行。）"]
     return "\n".join(lines), quotes
 
@@ -233,12 +247,15 @@ def write_meta(doc: Document, marks: Marks) -> Written:
         lines.append(f"- 文件标题：{meta.notice_title}")
     if meta.doc_number:
         lines.append(f"- 文号：{meta.doc_number}")
-    lines += [f"- {name}：{value}" for name, value in meta.named_dates()]
+    dates = meta.named_dates()
+    lines += [f"- {name}：{value}" for name, value in dates]
+    if not dates and meta.year:
+        lines.append(f"- 年份：{meta.year}年（文件没有写明具体日期）")  # read from its 文号 or title
     if meta.release_note:
         lines.append(f"- 发布方式：{meta.release_note}")
     if meta.addressees:
         lines.append(f"- 主送：{meta.addressees.rstrip('：:')}")
-    quote = "；".join(x for x in (meta.doc_number, *(f"{n}{v}" for n, v in meta.named_dates()), meta.release_note) if x)
+    quote = "；".join(x for x in (meta.doc_number, *(f"{n}{v}" for n, v in dates), meta.release_note) if x)
     return "\n".join(lines), {(doc.doc, "meta"): quote or meta.title}
 
 
@@ -272,7 +289,9 @@ def quote_from(doc: Document, unit: Unit, question: str, kind: str | None) -> st
     body = unit.text.removeprefix(unit.title + "。") if unit.title else unit.text
     body = body or unit.text
     if kind is None and _BROAD.search(question):
-        return body  # "…方案提了什么" wants the whole measure, not one clause of it
+        # "…方案提了什么" wants the whole measure, not one clause of it; of a long article of items, the items on
+        # the point asked.
+        return items_on_point(question, body) or body
     quote = best_quote(question, body, kind)
     if kind is None and len(quote) < 15:
         # A clause this short says nothing on its own: quote the whole sentence it belongs to.

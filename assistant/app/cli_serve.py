@@ -133,7 +133,7 @@ def cmd_serve(args) -> int:
         raise UserError(f"--rate-limit 不能为负数，收到 {args.rate_limit}")
     writer = writer_from(args)
 
-    from assistant.answering.service import Assistant  # heavy: torch, the model
+    from assistant.answering.service import Assistant  # heavy: the model, the index
 
     assistant = Assistant(_settings(args), progress=True)
     assistant.writer = writer

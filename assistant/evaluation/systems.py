@@ -81,12 +81,14 @@ class Resources:
         The baselines get their own HybridSearcher over the same index and encoder, with any query-vector
         memo wrapper of the product's taken off: a baseline must pay for its own query encoding, or its
         latency would depend on which system ran before it."""
-        from assistant.retrieval.hybrid_search import HybridSearcher
+        from assistant.retrieval.hybrid_search import HybridSearcher, make_searcher
 
         if self._searcher is not None or not isinstance(searcher, HybridSearcher):
             return
         encoder = getattr(searcher.encoder, "_encoder", None) or searcher.encoder
-        self._searcher = HybridSearcher(self.settings, encoder=encoder, index=searcher.index, progress=self.progress)
+        # The configured backend's searcher (Milvus reuses the product's collection), so that a baseline runs
+        # where the product runs.
+        self._searcher = make_searcher(self.settings, encoder=encoder, index=searcher.index, progress=self.progress)
 
 
 # --- systems --------------------------------------------------------------------------------------------

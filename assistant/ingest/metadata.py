@@ -197,6 +197,21 @@ def read_front_matter(written: list[str], folded: list[str], title_hint: str, fa
             if m := _ORDER_NUMBER.search(strip_all_space(folded[i])):
                 doc_number = m.group(0)
                 break
+    # The signature that closes the text: the issuer on one line, the date on the next (国务院 / 2018年11月16日),
+    # before any release note, 抄送 or 印发 line.
+    for i in range(n - 1, max(body_start, n - 8), -1):
+        f = folded[i].strip()
+        if _DATE_ONLY.match(f):
+            signer = strip_all_space(folded[i - 1])
+            if 2 <= len(signer) <= 30 and not re.search(r"[。，,；;：:、]|\d", signer):
+                dates.setdefault("signed", strip_all_space(written[i]))
+                skip.update((i - 1, i))
+            break
+        if _RELEASE.match(strip_all_space(f)):
+            release = release or strip_all_space(f).strip("()")
+            skip.add(i)
+        elif f and not (_CC.match(strip_all_space(f)) or _PRINTED.search(strip_all_space(f))):
+            break
     # The closing matter: 抄送 and the "X年X月X日印发" line, with what follows them.
     back_start = None
     for i in range(body_start, n):

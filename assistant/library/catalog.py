@@ -56,6 +56,12 @@ def same_document(a: Document, b: Document) -> bool:
     """The same text in another format: same title and units, nearly every unit's text the same."""
     if strip_all_space(a.meta.title) != strip_all_space(b.meta.title):
         return False
+    # Another version (a regulation amended in a few articles) differs in its year, number or dates.
+    for mine, theirs in ((a.meta.year, b.meta.year), (a.meta.doc_number, b.meta.doc_number)):
+        if mine and theirs and mine != theirs:
+            return False
+    if any(a.meta.dates.get(k) and b.meta.dates.get(k) and a.meta.dates[k] != b.meta.dates[k] for k in a.meta.dates):
+        return False
     ua = {u.ref: strip_all_space(u.text) for u in a.units if u.kind != "meta"}
     ub = {u.ref: strip_all_space(u.text) for u in b.units if u.kind != "meta"}
     if set(ua) != set(ub) or not ua:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 from assistant.records import Chunk, Document, Unit
-from assistant.textutil import fold, to_simplified
+from assistant.textutil import is_traditional, to_simplified
 
 # Bumped whenever chunk texts change shape, so indexes built before are rebuilt.
 CHUNKER_VERSION = 2
@@ -23,10 +23,7 @@ def _join(names: tuple[str, ...], raw: str) -> str:
 
 
 def _is_traditional(doc: Document) -> bool:
-    sample = "".join(u.text for u in doc.units[:40])[:4000]
-    cjk = [ch for ch in sample if "\u4e00" <= ch <= "\u9fff"]
-    changed = sum(1 for a, b in zip(sample, fold(sample)) if a != b and "\u4e00" <= a <= "\u9fff")
-    return bool(cjk) and changed > 0.03 * len(cjk)
+    return is_traditional("".join(u.text for u in doc.units[:40])[:4000])
 
 
 def _headings(doc: Document, unit: Unit) -> str:

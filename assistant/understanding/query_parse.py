@@ -253,7 +253,7 @@ def _numbers(pattern: re.Pattern, text: str, low: int, high: int) -> tuple[int, 
 
 
 _AGENCY_END = re.compile(r"(局|厅|委|办|院|署|中心|集团|公司|银行|政府)(?=来?(牵头|配合|负责|参与))")
-_NAME_LEAD_IN = re.compile(r"^.*[由是的和与让请给]")
+_NAME_LEAD_IN = re.compile(r"^.*([由是的和与让请给]|里|表中|单中|案中)")  # 分解表里区政府办 → 区政府办
 _NO_SUPPORT = re.compile(r"(没有|无|不需要|没|不用)(任何)?配合(单位|部门)|配合单位(为空|空白|是空的|空着)")
 
 

@@ -50,6 +50,10 @@ class Comparison(Answerer):
         docs = self.scoped_docs(query)
         if not asks_comparison(query, docs):
             return None
+        if not _names_several(query) and query.scope.other_versions and not cue("version_change").search(query.text):
+            # "哪些条例规定了…" asks the whole library: an older version says what it says too (each is labelled).
+            wanted = set(query.docs) | set(query.scope.other_versions)
+            docs = [d for d in self.ctx.docs.values() if d.doc in wanted]
         docs = docs[:MAX_DOCUMENTS]
         kind = asked_value(query.text)
         evidence = self.ctx.evidence
@@ -86,6 +90,9 @@ class Comparison(Answerer):
             quotes[(doc.doc, unit.ref)] = quote
         if silent:
             lines += ["", "未作规定（检索全文后没有找到相关条款）：" + "、".join(f"《{d.title}》{_version(d, docs)}" for d in silent) + "。"]
+        verdict = _versions_verdict(found)
+        if verdict:
+            lines += ["", verdict]
         if missing:
             lines += ["", "文库中没有" + "、".join(missing) + "，无法比较。"]
         return Draft(Intent.COMPARE, "\n".join(lines), quotes, conclusion=f"{len(said)} 份文件有规定",
@@ -113,3 +120,24 @@ def _version(doc: Document, docs: list[Document]) -> str:
     """（2020年版） when another document of the comparison has the same title."""
     same = [d for d in docs if d.title == doc.title]
     return f"（{doc.meta.year}年版）" if len(same) > 1 and doc.meta.year else ""
+
+
+def _versions_verdict(found: list[tuple[Document, Unit | None]]) -> str:
+    """Versions of one document compared: whether the point was changed, added or dropped between them."""
+    if len(found) != 2 or found[0][0].title != found[1][0].title:
+        return ""
+    (old, old_unit), (new, new_unit) = sorted(found, key=lambda f: f[0].meta.year or 0)
+    if not old.meta.year or not new.meta.year or old.meta.year == new.meta.year:
+        return ""
+    older, newer = f"{old.meta.year}年版", f"{new.meta.year}年版"
+    if old_unit is None and new_unit is None:
+        return ""
+    if old_unit is None:
+        return f"**两版对比**：{older}没有相关规定，{newer}{new_unit.label}新增了这一规定。"
+    if new_unit is None:
+        return f"**两版对比**：{older}{old_unit.label}有相关规定，{newer}中没有找到。"
+    same = re.sub(r"\s", "", old_unit.text) == re.sub(r"\s", "", new_unit.text)
+    where = (f"{old_unit.label}" if old_unit.label == new_unit.label else f"{older}{old_unit.label}与{newer}{new_unit.label}")
+    if same:
+        return f"**两版对比**：{where}文字相同，这一规定没有修改。"
+    return f"**两版对比**：{where}文字有修改，差异见上表。"

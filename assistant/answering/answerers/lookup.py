@@ -8,9 +8,10 @@ import re
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
-from assistant.answering.quotes import answers_with_value, asked_value
+from assistant.answering.quotes import answers_with_value, asked_value, in_asked_unit
 from assistant.answering.ranking import Candidate, ranked
 from assistant.records import Document, Hit, Unit
+from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
 
 _PROSE_CUE = re.compile(r"(方案|条例|文件).{0,4}(怎么说|提了|提到|讲了|说了|有什么|有哪些|要求)|措施|举措|规定")
@@ -66,7 +67,8 @@ class Lookup(Answerer):
     def candidates(self, query: Query, hits: list[Hit], kind: str | None) -> list[Candidate]:
         """The retrieved units with what they say of the question, best first (answering/ranking.py)."""
         evidence = self.ctx.evidence
-        terms = evidence.terms(query.text)
+        # Inside the documents the question named, the words that named them (无废城市, 广东条例) tell no unit apart.
+        terms = evidence.terms(without_mentions(query.text, query.scope))
         out = []
         for rank, (doc, unit, hit) in enumerate(self.ctx.units(hits), start=1):
             key = (doc.doc, unit.ref)
@@ -83,9 +85,14 @@ class Lookup(Answerer):
         if asks_deadline:
             # "…什么时候完成" asks a task's time limit; the unit must be about what the question names.
             terms = self.ctx.evidence.terms(text)
-            dated = [(d, u) for d, u, _ in top if u.deadline
-                     and self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= DEADLINE_EVIDENCE]
-            return dated[0] if dated else None
+            about = [(d, u) for d, u, _ in top if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= DEADLINE_EVIDENCE]
+            dated = [(d, u) for d, u in about if u.deadline]
+            if dated:
+                return dated[0]
+            # No row with a 完成时限 column: a measure that writes its date in the text (到2020年底, 2021年3月底前).
+            written = [(d, u) for d, u in about if not u.kind == "task"
+                       and answers_with_value(text, write.unit_text(d, u)[0], "time")]
+            return written[0] if written else None
         if kind is None:
             # "方案怎么说/提了什么措施" asks for the prose: a measure or article near the top answers it best.
             if _PROSE_CUE.search(text):
@@ -93,10 +100,12 @@ class Lookup(Answerer):
                 if prose:
                     return prose[0]
             return top[0][:2]
-        for doc, unit, _ in top[:3]:
-            if answers_with_value(text, write.unit_text(doc, unit)[0], kind):
-                return doc, unit
-        return None
+        giving = [(doc, unit) for doc, unit, _ in top[:3] if answers_with_value(text, write.unit_text(doc, unit)[0], kind)]
+        if kind == "time":
+            # "多少天内给回复" is answered by 五个工作日内回复 before a 24小时 said of something else.
+            in_unit = in_asked_unit(text, [write.unit_text(d, u)[0] for d, u in giving])
+            giving = [(d, u) for d, u in giving if write.unit_text(d, u)[0] in in_unit]
+        return giving[0] if giving else None
 
     def _other_documents_answering(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str,
                                    primary: tuple[Document, Unit]) -> list[tuple[Document, Unit]]:

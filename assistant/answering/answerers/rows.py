@@ -10,7 +10,7 @@ from dataclasses import replace
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
-from assistant.answering.table_query import filters_by_category, select_rows
+from assistant.answering.table_query import filters_by_category, rows_by_position, select_rows
 from assistant.understanding.query import Query
 from assistant.understanding.query_parse import ParsedQuestion
 
@@ -38,12 +38,21 @@ class SetOverRows(Answerer):
         docs = self.scoped_docs(query)
         counting = parsed.wants_count
         intent = Intent.COUNT if counting else Intent.LIST
-        if is_set_question(parsed):
-            groups = [(d, rows) for d, rows in select_rows(self.ctx.store, docs, parsed)
-                      if d.tasks or rows or len(docs) == 1]
+        # A document with no rows that name who is responsible (a regulation) has no set to give: "法院和政府怎么配合"
+        # asked of it is a question about its text (unless it asks for tasks: then it is told there are none).
+        has_rows = any(d.tasks or any(u.lead or u.support or u.responsible for u in d.units) for d in docs)
+        if is_set_question(parsed) and (has_rows or parsed.mentions_task):
+            groups = select_rows(self.ctx.store, docs, parsed)
+            by_position = rows_by_position(self.ctx.store, docs, parsed)
+            assumed = {(d.doc, u.ref) for d, rows in by_position for u in rows}
+            if assumed:  # in the document's order, beside the rows whose role is written
+                extra = dict((d.doc, rows) for d, rows in by_position)
+                groups = [(d, sorted([*rows, *extra.get(d.doc, [])], key=lambda u: d.units.index(u)))
+                          for d, rows in groups]
+            groups = [(d, rows) for d, rows in groups if d.tasks or rows or len(docs) == 1]
             if parsed.categories and not any(filters_by_category(d, parsed) for d, rows in groups if rows):
                 parsed = replace(parsed, categories=())  # the indicator filtered nothing: do not name it
-            body, quotes = write.write_rows(parsed, groups, counting, self.ctx.marks)
+            body, quotes = write.write_rows(parsed, groups, counting, self.ctx.marks, assumed)
             total = sum(len(rows) for _, rows in groups)
             rows = [(d.doc, r.ref) for d, rs in groups for r in rs]
             return Draft(intent, body, quotes, conclusion=f"共 {total} 项", rows=rows)
