@@ -93,6 +93,7 @@ def test_add_extends_the_index_as_a_full_build_would(tmp_path, real_encoder, mon
         index = load_or_build(settings, docs, real_encoder, library.store, progress=False)
         assert len(index.manifest.segments) == n
         assert index.manifest.encoded == index.manifest.segments[-1]["chunks"]  # only the new document's chunks
+        assert index_store.saved_tokens(index) == tokenize_many([c.text for c in index.chunks])
     assert len(index.chunks) > before
     reloaded = load_or_build(settings, docs, real_encoder, library.store, progress=False, rebuild=False)
     assert reloaded.manifest.built_at == index.manifest.built_at  # fresh: no rebuild on the next start

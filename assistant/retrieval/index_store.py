@@ -412,6 +412,17 @@ def _read_parts(directory: Path, segments: list[dict], which: int) -> list:
     return out
 
 
+def saved_tokens(index: "LoadedIndex") -> list[list[str]] | None:
+    """Every chunk's BM25 tokens as the index holds them (tokens.json and its segments), or None when unreadable.
+    (Another backend building its own BM25, e.g. milvus_search, should read them here: tokens.json alone
+    lacks the documents added since.)"""
+    try:
+        tokens = _read_parts(index.path, index.manifest.segments, 1)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return tokens if isinstance(tokens, list) and len(tokens) == len(index.chunks) else None
+
+
 def chunk_tokens(texts: list[str], known: dict[str, list[str]]) -> list[list[str]]:
     """Tokens of every text: known ones reused, the others (each distinct text once) tokenized."""
     fresh = [t for t in dict.fromkeys(texts) if t not in known]
