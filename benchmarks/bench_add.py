@@ -15,7 +15,9 @@ index update after the add does exactly the work it does with the real model, mi
 
 Steps of the add: reading (read and parse the file), catalogue (the rest of `Library.add`: the folder scan,
 duplicate checks, the copy, SQLite), embedding (real model, the new document's chunks), index update
-(`load_or_build`: chunks, vector cache, FAISS, BM25, files and checksums), with its top functions by time.
+(`load_or_build`: chunks, vector cache, FAISS, BM25, files and checksums — an add extends the previous index,
+index_store._write_added), with its top functions by time. With --keep DIR a second run uses the library and
+index left there (minutes saved) and adds one more document to them.
 """
 
 from __future__ import annotations
