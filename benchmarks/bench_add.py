@@ -15,7 +15,9 @@ index update after the add does exactly the work it does with the real model, mi
 
 Steps of the add: reading (read and parse the file), catalogue (the rest of `Library.add`: the folder scan,
 duplicate checks, the copy, SQLite), embedding (real model, the new document's chunks), index update
-(`load_or_build`: chunks, vector cache, FAISS, BM25, files and checksums), with its top functions by time.
+(`load_or_build`: chunks, vector cache, FAISS, BM25, files and checksums — an add extends the previous index,
+index_store._write_added), with its top functions by time. With --keep DIR a second run uses the library and
+index left there (minutes saved) and adds one more document to them.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def timed(fn):
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--docs", type=int, default=1000)
-    p.add_argument("--keep", type=Path)
+    p.add_argument("--keep", type=Path, help="keep the library and index in this folder; a rerun uses them again")
     args = p.parse_args()
 
     from assistant.config import load_settings
@@ -91,10 +93,11 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-add-"))
     settings = load_settings(library=root / "library", index_dir=root / "index", cache_dir=ROOT / ".cache")
     folder = settings.library
-    folder.mkdir(parents=True)
     originals = sources()
-    for n in range(args.docs):
-        variant(originals[n % len(originals)], n, folder)
+    if not folder.is_dir():  # --keep of an earlier run: its library (and index) are used again
+        folder.mkdir(parents=True)
+        for n in range(args.docs):
+            variant(originals[n % len(originals)], n, folder)
     library = Library(settings)
     _, sync_s = timed(library.sync)
     docs = list(library.documents.values())
@@ -103,7 +106,8 @@ def main() -> int:
     print(f"library: {len(docs)} documents, {sum(len(d.units) for d in docs)} units, {index.manifest.chunk_count} chunks "
           f"(from {len(originals)} real documents); catalogue {sync_s:.1f} s, index {build_s:.1f} s")
 
-    extra = variant(DATA / "guangdong-2022-regulation.md", args.docs, root)  # a large document, not yet in
+    # a large document, not yet in (a rerun on a kept library adds the next number)
+    extra = variant(DATA / "guangdong-2022-regulation.md", args.docs + len(docs), root)
     budget = Budget.from_settings(settings)
     parsed, read_s = timed(lambda: parse_within(extra, "probe", budget))
     results, add_s = timed(lambda: library.add([extra]))

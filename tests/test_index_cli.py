@@ -46,7 +46,7 @@ def test_index_build_when_fresh_and_info(index_args, capsys):
     assert "索引已是最新" in capsys.readouterr().out
     assert main([*index_args, "index", "info", "--json"]) == 0
     manifest = json.loads(capsys.readouterr().out)
-    assert manifest["chunk_count"] == 242 and manifest["format_version"] == 2
+    assert manifest["chunk_count"] == 242 and manifest["format_version"] == 3
 
 
 def test_index_info_without_index(tmp_path, capsys):

@@ -10,8 +10,11 @@ the Document or a ReadError/DocumentError with a Chinese reason, and nothing is 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +98,32 @@ def read_document(path: Path | str, doc_id: str, budget: Budget) -> ReadReport:
     else:
         error = ReadError(path, reason)
     return report(error=error, peak=peak)
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def read_documents(jobs: Sequence[tuple[Path | str, str, Budget]], workers: int | None = None) -> Iterator[ReadReport]:
+    """read_document for each (path, doc_id, budget), up to `workers` (default: the usable cores) worker
+    processes at once; the reports come back in the order of `jobs`, each as soon as it and those before it
+    are done. Each read is still its own worker process with its own budget: the threads here only wait."""
+    jobs = list(jobs)
+    workers = max(1, min(workers or usable_cores(), len(jobs)))
+    if workers == 1:
+        yield from (read_document(*job) for job in jobs)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
+        futures = [pool.submit(read_document, *job) for job in jobs]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def parse_within(path: Path | str, doc_id: str, budget: Budget) -> Document:

@@ -21,7 +21,7 @@ from assistant.errors import UserError, shown_path
 from assistant.ingest.blocks import ReadError
 from assistant.ingest.budget import Budget
 from assistant.ingest.document import PARSER_VERSION, DocumentError
-from assistant.ingest.worker import parse_within
+from assistant.ingest.worker import ReadReport, parse_within, read_documents
 from assistant.library.folder_walk import PART_SUFFIX, remove_partial_copies, walk_added, within
 from assistant.library.names import doc_id_for, short_names
 from assistant.library.store import LibraryStore
@@ -199,21 +199,27 @@ class Library:
         new = [rel for rel in files if rel not in known]
         changed = bool(new) or len(catalogue) != len(self.store.catalogue())
         held = dict(self.documents) if new else {}  # read once: each file is compared with these, not a reload
-        for rel in self._progress(new, "读取文档"):
+        # Files are read in parallel worker processes (one per usable core), then catalogued one by one in
+        # the folder's order, so the catalogue (ids, order, merges) is what a serial read would give.
+        reports = read_documents([(files[rel], "probe", self.budget.raised() if rel in accepted else self.budget)
+                                  for rel in new])
+        for rel, report in zip(new, self._progress(reports, "读取文档", total=len(new))):
             try:
-                budget = self.budget.raised() if rel in accepted else self.budget
-                self._ingest(files[rel], rel, shas[rel], budget=budget, held=held)
+                if report.error is not None:
+                    raise report.error
+                self._ingest(files[rel], rel, shas[rel], parsed=report.document, held=held)
             except (ReadError, DocumentError) as exc:
                 messages.append(f"跳过：{exc}")
         if changed:
             self._name_documents()
         return messages
 
-    def _progress(self, items: list, what: str) -> Iterable:
-        if self.progress and len(items) > 1:
+    def _progress(self, items: Iterable, what: str, total: int | None = None) -> Iterable:
+        total = len(items) if total is None else total
+        if self.progress and total > 1:
             from tqdm import tqdm
 
-            return tqdm(items, desc=what, unit="份")
+            return tqdm(items, desc=what, unit="份", total=total)
         return items
 
     def _ingest(self, path: Path, rel: str, sha: str, parsed: Document | None = None,
@@ -281,16 +287,22 @@ class Library:
         with self._writing():
             self._sync()
             held = dict(self.documents)  # read once for the batch, kept up to date by _ingest
-            for path in self._progress(files, "导入文档"):
-                results.append(self._add_one(path, budget, held))
+            reports = read_documents([(path, "probe", budget) for path in files])  # in parallel, in order
+            for path, report in zip(files, self._progress(reports, "导入文档", total=len(files))):
+                results.append(self._add_one(path, budget, held, report=report))
             self._name_documents()
         return results
 
     def _add_one(self, path: Path, budget: Budget | None = None,
-                 held: dict[str, Document] | None = None) -> AddResult:
+                 held: dict[str, Document] | None = None, report: ReadReport | None = None) -> AddResult:
         try:
             # reads and parses completely, within the budget, before anything is copied
-            probe = parse_within(path, "probe", budget or self.budget)
+            if report is None:
+                probe = parse_within(path, "probe", budget or self.budget)
+            elif report.error is not None:
+                raise report.error
+            else:
+                probe = report.document
         except (ReadError, DocumentError) as exc:
             return AddResult(str(path), None, "error", str(exc))
         sha = probe.sha256  # the bytes that were read: the copy must be these

