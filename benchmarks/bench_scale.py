@@ -178,11 +178,11 @@ def main() -> None:
     args = p.parse_args()
     rng = np.random.default_rng(0)
     if args.from_index:
-        import json
+        from assistant.retrieval.index_store import load_index
 
-        built = faiss.read_index(str(args.from_index / "vectors.faiss"))
-        vectors = built.reconstruct_n(0, built.ntotal)
-        texts = [c["text"] for c in json.loads((args.from_index / "chunks.json").read_text(encoding="utf-8"))]
+        built = load_index(args.from_index)  # chunks.json and the segments of documents added since
+        vectors = built.faiss_index.reconstruct_n(0, built.faiss_index.ntotal)
+        texts = [c.text for c in built.chunks]
     else:
         texts, vectors = real_units()
     print(f"{len(texts)} real units, dim {vectors.shape[1]}; CPU cores {len(os.sched_getaffinity(0))}")

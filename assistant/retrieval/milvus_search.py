@@ -42,7 +42,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import UserError
 from assistant.retrieval.hybrid_search import RESCORE_MARGIN, HybridSearcher, SearchFilters, exact_order
-from assistant.retrieval.index_store import BM25_DIR, TOKENS, LoadedIndex, dense_kind
+from assistant.retrieval.index_store import BM25_DIR, LoadedIndex, dense_kind, saved_tokens
 from assistant.retrieval.zh_tokenize import tokenize_many, tokenize_query_parts
 
 PREFIX = "units_"
@@ -99,15 +99,10 @@ def terms_text(tokens: Sequence[str], repeat: int = 1) -> str:
 
 
 def index_tokens(index: LoadedIndex) -> list[list[str]]:
-    """The BM25 tokens of every chunk, as the embedded index holds them (its tokens.json), or tokenized
-    afresh with the same tokenizer when an index has no readable copy."""
-    try:
-        tokens = json.loads((index.path / TOKENS).read_text(encoding="utf-8"))
-        if isinstance(tokens, list) and len(tokens) == len(index.chunks):
-            return tokens
-    except (OSError, ValueError):
-        pass
-    return tokenize_many([c.text for c in index.chunks])
+    """The BM25 tokens of every chunk, as the embedded index holds them (tokens.json and the segments of
+    documents added since), or tokenized afresh with the same tokenizer when an index has no readable copy."""
+    tokens = saved_tokens(index)
+    return tokens if tokens is not None else tokenize_many([c.text for c in index.chunks])
 
 
 def bm25_params(index: LoadedIndex) -> dict[str, float]:
