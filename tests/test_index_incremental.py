@@ -94,10 +94,12 @@ def test_add_extends_the_index_as_a_full_build_would(tmp_path, real_encoder, mon
         assert len(index.manifest.segments) == n
         assert index.manifest.encoded == index.manifest.segments[-1]["chunks"]  # only the new document's chunks
         assert index_store.saved_tokens(index) == tokenize_many([c.text for c in index.chunks])
-    # Milvus builds its BM25 over the same tokens: those of the added documents' segments too.
-    from assistant.retrieval.milvus_search import index_tokens
+    # Milvus builds its BM25 over the same tokens, read (not tokenized again) with the added segments.
+    from assistant.retrieval import milvus_search
 
-    assert index_tokens(index) == index_store.saved_tokens(index)
+    with monkeypatch.context() as patched:
+        patched.setattr(milvus_search, "tokenize_many", lambda texts: pytest.fail("tokenized again"))
+        assert milvus_search.index_tokens(index) == index_store.saved_tokens(index)
     assert len(index.chunks) > before
     reloaded = load_or_build(settings, docs, real_encoder, library.store, progress=False, rebuild=False)
     assert reloaded.manifest.built_at == index.manifest.built_at  # fresh: no rebuild on the next start
