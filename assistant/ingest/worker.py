@@ -9,8 +9,10 @@ the Document or a ReadError/DocumentError with a Chinese reason, and nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -47,6 +49,27 @@ def _mp():
         return _context
 
 
+_start_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_not_reimported():
+    """Start a worker without it importing the caller's script: multiprocessing re-runs a script's top level in
+    each new process (its `__file__`), which in a script without `if __name__ == "__main__":` that opens a
+    library would start reading again, in every worker. The worker needs only worker_child, so the script's
+    path is withheld while the process starts (a module run with -m is imported by name, harmlessly)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not hasattr(main, "__file__"):
+        yield
+        return
+    with _start_lock:
+        saved = main.__dict__.pop("__file__")
+        try:
+            yield
+        finally:
+            main.__file__ = saved
+
+
 def read_document(path: Path | str, doc_id: str, budget: Budget) -> ReadReport:
     """Read and parse `path` into a Document within `budget` (see module doc); never raises for a bad file."""
     path = Path(path)
@@ -66,7 +89,8 @@ def read_document(path: Path | str, doc_id: str, budget: Budget) -> ReadReport:
     from assistant.ingest import worker_child
 
     process = context.Process(target=worker_child.run, args=(sender, str(path), doc_id, budget), daemon=True)
-    process.start()
+    with _main_not_reimported():
+        process.start()
     sender.close()
     try:
         if not receiver.poll(budget.seconds):
