@@ -20,7 +20,8 @@ from importlib import resources
 
 from assistant.language.cues import cue
 from assistant.records import Document
-from assistant.textutil import is_traditional, to_simplified
+from assistant.retrieval.chunks import written_in_traditional
+from assistant.textutil import to_simplified
 from assistant.thesaurus import thesaurus
 
 
@@ -88,7 +89,7 @@ class Evidence:
         self.texts: dict[tuple[str, str], str] = {}
         for doc in docs:
             # Questions arrive in Simplified characters: a document written in Traditional is read in them too.
-            simplify = is_traditional("".join(u.text for u in doc.units[:40])[:4000])
+            simplify = written_in_traditional(doc)
             for unit in doc.units:
                 parts = (unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
                          " ".join(unit.fields.values()), unit.deadline)

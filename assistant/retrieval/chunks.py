@@ -22,7 +22,8 @@ def _join(names: tuple[str, ...], raw: str) -> str:
     return raw.strip() or "无"
 
 
-def _is_traditional(doc: Document) -> bool:
+def written_in_traditional(doc: Document) -> bool:
+    """Is the document written in Traditional characters (judged on its first units)?"""
     return is_traditional("".join(u.text for u in doc.units[:40])[:4000])
 
 
@@ -125,7 +126,7 @@ def build_chunks(doc: Document) -> list[Chunk]:
     chunks = [c for u in doc.units if (c := unit_chunk(doc, u)) is not None]
     order = {"meta": 0, "preamble": 1}
     chunks.sort(key=lambda c: order.get(c.kind, 3 if c.kind == "task" else 2))
-    if _is_traditional(doc):
+    if written_in_traditional(doc):
         # Indexed in Simplified so questions in either script match; answers quote the written text.
         chunks = [Chunk(c.doc, c.ref, c.kind, c.title, to_simplified(c.text)) for c in chunks]
     return chunks

@@ -39,6 +39,8 @@ _LIST_THOSE = re.compile(r"^(都|具体|分别|各)?(是|有)?(哪些|哪几项|
 _COUNT_ASKED = re.compile(r"(一共|总共|共)?(有)?(几|多少)\s*(项|个|条)")
 # A numbered part of a document (第六章, 第五十八条, 第三部分).
 NUMBERED_PART = re.compile(r"第\s*[一二三四五六七八九十百零两\d]{1,5}\s*(章|节|条|部分)")
+# How many parts a document has (几章, 多少条).
+COUNTED_PART = re.compile(r"(几|多少)\s*个?\s*(章|节|条|部分)")
 _ONLY_DETAIL = re.compile(r"^(具体|详细)(是|地)?(怎么|如何|怎样)?(规定|说|讲|要求|写)(的|了)?$|^(具体|详细)(说说|讲讲|内容)$")
 _BARE_COUNT = re.compile(r"^(一共|总共|共|总计|合计)?(有)?(多少|几)(个|项|条|件)?(任务)?$")
 _PRONOUN = re.compile(r"它们|它|他们|这个单位|这个部门|该单位|该部门|又")

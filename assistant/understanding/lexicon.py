@@ -49,6 +49,12 @@ class Lexicon:
         """From (agency, units led, units supported), most led first, and the categories in table order."""
         names = [n for n, _, _ in sorted(agency_counts, key=lambda x: (-x[1], x[0]))]
         agencies = {normalize_text(k): v for k, v in alias_table(names).items()}
+        # A name is also written without its bracketed part (各镇政府 for 各镇政府（街道办事处）), unless that names
+        # another agency already.
+        for key, value in list(agencies.items()):
+            bare = re.sub(r"[（(][^（）()]*[）)]", "", key)
+            if len(bare) >= 3 and bare != key:
+                agencies.setdefault(bare, value)
         categories_in_order = tuple(categories_in_order)
         categories: dict[str, tuple[str, ...]] = {}
         for canonical in categories_in_order:
@@ -65,10 +71,6 @@ class Lexicon:
         if len(typed) < 3:
             return None
         keys = [k for k in self.agencies if len(k) >= 3]
-        # A name written without its bracketed part (各镇政府 for 各镇政府（街道办事处）) is that name.
-        bare = {re.sub(r"[（(][^（）()]*[）)]", "", k): k for k in keys}
-        if typed in bare and bare[typed] != typed:
-            return self.agencies[bare[typed]]
         close = difflib.get_close_matches(typed, keys, n=1, cutoff=cutoff)
         return self.agencies[close[0]] if close else None
 

@@ -17,7 +17,7 @@ from assistant.language.cues import cue
 from assistant.records import Document
 from assistant.thesaurus import thesaurus
 from assistant.understanding.doc_scope import Scope, names_only_a_kind, resolve_scope
-from assistant.understanding.followup import NUMBERED_PART, FollowUp, resolve as resolve_followup
+from assistant.understanding.followup import COUNTED_PART, NUMBERED_PART, FollowUp, resolve as resolve_followup
 from assistant.understanding.lexicon import Lexicon
 from assistant.understanding.normalize import clean_question, strip_unsafe
 from assistant.understanding.query_parse import AgencyCondition, ParsedQuestion, parse_question
@@ -90,7 +90,7 @@ class Understanding:
         follow = resolve_followup(text, earlier, self.lexicon)
         # "它是什么时候施行的？", "那它的第十条呢？" after a question about one document ask about the document,
         # not about the unit the previous answer rests on.
-        about_document = cue("document_fact").search(text) or NUMBERED_PART.search(text) or _COUNTED_PART.search(text)
+        about_document = cue("document_fact").search(text) or NUMBERED_PART.search(text) or COUNTED_PART.search(text)
         before = self._one_document(follow.previous, scope) if follow.refers_back and about_document else None
         if before is not None:
             follow = replace(follow, refers_back=False, rewritten=False, text=text)
@@ -98,7 +98,7 @@ class Understanding:
         parsed, doc_scope = self._parse(answered, scope)
         if (not doc_scope.named or names_only_a_kind(doc_scope) and _THIS_DOCUMENT.search(answered)) \
                 and not doc_scope.reason and follow.previous and (
-                before is not None or NUMBERED_PART.search(answered) or _COUNTED_PART.search(answered)
+                before is not None or NUMBERED_PART.search(answered) or COUNTED_PART.search(answered)
                 or _THIS_DOCUMENT.search(answered)):
             # That question, "第六章讲什么？" or "这个意见有多少条措施": the previous question's one document.
             doc_scope = before or self._one_document(follow.previous, scope) or doc_scope
@@ -135,7 +135,6 @@ class Understanding:
 
 
 _THIS_DOCUMENT = re.compile(r"(这|该|此|那)(个|份|部|篇)?(意见|条例|方案|文件|通知|要点|清单|规定|办法|计划|法)")
-_COUNTED_PART = re.compile(r"(几|多少)\s*个?\s*(章|节|条|部分)")
 
 
 def _without_title_words(parsed: ParsedQuestion, text: str, scope: Scope) -> ParsedQuestion:

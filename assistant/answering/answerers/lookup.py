@@ -90,7 +90,7 @@ class Lookup(Answerer):
             if dated:
                 return dated[0]
             # No row with a 完成时限 column: a measure that writes its date in the text (到2020年底, 2021年3月底前).
-            written = [(d, u) for d, u in about if not u.kind == "task"
+            written = [(d, u) for d, u in about if u.kind != "task"
                        and answers_with_value(text, write.unit_text(d, u)[0], "time")]
             return written[0] if written else None
         if kind is None:
@@ -100,11 +100,12 @@ class Lookup(Answerer):
                 if prose:
                     return prose[0]
             return top[0][:2]
-        giving = [(doc, unit) for doc, unit, _ in top[:3] if answers_with_value(text, write.unit_text(doc, unit)[0], kind)]
+        texts = {(d.doc, u.ref): write.unit_text(d, u)[0] for d, u, _ in top[:3]}
+        giving = [(d, u) for d, u, _ in top[:3] if answers_with_value(text, texts[(d.doc, u.ref)], kind)]
         if kind == "time":
             # "多少天内给回复" is answered by 五个工作日内回复 before a 24小时 said of something else.
-            in_unit = in_asked_unit(text, [write.unit_text(d, u)[0] for d, u in giving])
-            giving = [(d, u) for d, u in giving if write.unit_text(d, u)[0] in in_unit]
+            in_unit = in_asked_unit(text, [texts[(d.doc, u.ref)] for d, u in giving])
+            giving = [(d, u) for d, u in giving if texts[(d.doc, u.ref)] in in_unit]
         return giving[0] if giving else None
 
     def _other_documents_answering(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str,

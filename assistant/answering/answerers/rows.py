@@ -40,15 +40,13 @@ class SetOverRows(Answerer):
         intent = Intent.COUNT if counting else Intent.LIST
         # A document with no rows that name who is responsible (a regulation) has no set to give: "法院和政府怎么配合"
         # asked of it is a question about its text (unless it asks for tasks: then it is told there are none).
-        has_rows = any(d.tasks or any(u.lead or u.support or u.responsible for u in d.units) for d in docs)
-        if is_set_question(parsed) and (has_rows or parsed.mentions_task):
+        if is_set_question(parsed) and (parsed.mentions_task or any(_has_rows(d) for d in docs)):
             groups = select_rows(self.ctx.store, docs, parsed)
             by_position = rows_by_position(self.ctx.store, docs, parsed)
             assumed = {(d.doc, u.ref) for d, rows in by_position for u in rows}
             if assumed:  # in the document's order, beside the rows whose role is written
                 extra = dict((d.doc, rows) for d, rows in by_position)
-                groups = [(d, sorted([*rows, *extra.get(d.doc, [])], key=lambda u: d.units.index(u)))
-                          for d, rows in groups]
+                groups = [(d, _in_document_order(d, [*rows, *extra.get(d.doc, [])])) for d, rows in groups]
             groups = [(d, rows) for d, rows in groups if d.tasks or rows or len(docs) == 1]
             if parsed.categories and not any(filters_by_category(d, parsed) for d, rows in groups if rows):
                 parsed = replace(parsed, categories=())  # the indicator filtered nothing: do not name it
@@ -69,3 +67,13 @@ class SetOverRows(Answerer):
         short = {short_name(n): n for n in names}
         close = difflib.get_close_matches(name, list(short), n=3, cutoff=0.3)
         return [short[c] for c in close]
+
+
+def _has_rows(doc) -> bool:
+    """Rows that name who is responsible: a task table, or measures with responsibility notes."""
+    return bool(doc.tasks) or any(u.lead or u.support or u.responsible for u in doc.units)
+
+
+def _in_document_order(doc, rows: list) -> list:
+    position = {u.ref: i for i, u in enumerate(doc.units)}
+    return sorted(rows, key=lambda u: position[u.ref])
