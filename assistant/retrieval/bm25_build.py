@@ -94,20 +94,25 @@ def count_terms(tokens: list[list[str]]) -> TermCounts:
 
 def append_terms(counts: TermCounts, tokens: list[list[str]]) -> TermCounts:
     """The counts of the corpus followed by `tokens` (new chunks at the end): what count_terms of the whole
-    corpus gives, without going over the old chunks' tokens again."""
+    corpus gives, without going over the old chunks' tokens again or sorting the old pairs."""
     if not tokens:
         return counts
     vocab, indptr = _without_empty(dict(counts.vocab), counts.indptr)
-    old_cols = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
-    # Old pairs in row order, then the new ones: _assemble's stable sort keeps rows ascending per column.
-    by_row = np.lexsort((old_cols, counts.rows))
+    old_terms = len(indptr) - 1
     rows, cols, tf = _pairs(tokens, vocab, counts.num_docs)
-    return _with_empty(_assemble(
-        vocab,
-        np.concatenate([counts.rows[by_row].astype(np.int64), rows]),
-        np.concatenate([old_cols[by_row], cols]),
-        np.concatenate([counts.tf[by_row], tf]),
-        np.concatenate([counts.lengths, [len(t) for t in tokens]]).astype(np.int64)))
+    new = _assemble(vocab, rows, cols, tf, np.array([len(t) for t in tokens], dtype=np.int64))
+    # Every new chunk comes after every old one, so each column is its old entries followed by its new ones:
+    # an old entry moves up by the new entries of the columns before its own, a new one by the old entries
+    # of its own column and those before it.
+    old_indptr = np.concatenate([indptr, np.full(len(vocab) - old_terms, indptr[-1], dtype=np.int64)])
+    old_pos = np.arange(len(counts.rows), dtype=np.int64) + np.repeat(new.indptr[:old_terms], np.diff(indptr))
+    new_pos = np.arange(len(new.rows), dtype=np.int64) + np.repeat(old_indptr[1:], np.diff(new.indptr))
+    size = len(counts.rows) + len(new.rows)
+    merged_rows, merged_tf = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.float32)
+    merged_rows[old_pos], merged_rows[new_pos] = counts.rows, new.rows
+    merged_tf[old_pos], merged_tf[new_pos] = counts.tf, new.tf
+    return _with_empty(TermCounts(vocab, old_indptr + new.indptr, merged_rows, merged_tf,
+                                  np.concatenate([counts.lengths, new.lengths])))
 
 
 def scores(counts: TermCounts) -> np.ndarray:
@@ -119,10 +124,10 @@ def scores(counts: TermCounts) -> np.ndarray:
         if d:
             idf[i] = math.log(1 + (n - d + 0.5) / (d + 0.5))
     avg = counts.lengths.mean()
-    cols = np.repeat(np.arange(len(df), dtype=np.int64), df)
-    norm = K1 * ((1 - B) + B * counts.lengths[counts.rows] / avg)
+    # per chunk, then spread over its entries (the same float64 steps per entry as computing it entry by entry)
+    norm = (K1 * ((1 - B) + B * counts.lengths / avg))[counts.rows]
     tf = counts.tf.astype(np.float64)
-    return (idf[cols].astype(np.float64) * (tf / (norm + tf))).astype(np.float32)
+    return (np.repeat(idf.astype(np.float64), df) * (tf / (norm + tf))).astype(np.float32)
 
 
 def save_terms(directory: Path, counts: TermCounts) -> None:

@@ -190,17 +190,34 @@ class IndexManifest:
             raise IndexCorruptError(f"索引清单 manifest.json 字段缺失或格式错误（{type(exc).__name__}）") from exc
 
 
-@dataclass
 class LoadedIndex:
-    path: Path
-    manifest: IndexManifest
-    chunks: list[Chunk]
-    fields: list[ChunkFields]
-    faiss_index: faiss.Index
-    bm25: Any  # bm25s.BM25 or bm25_arrays.SavedBm25: vocab_dict, scores, get_scores_from_ids
+    """An index in memory. Its chunk records (chunks.json and the segments: a large share of loading a large
+    index) are read when first used if the index was made with chunks=None: an add never reads the previous
+    index's records, and `assistant library add` never needs them at all."""
+
+    def __init__(self, path: Path, manifest: IndexManifest, chunks: list[Chunk] | None,
+                 fields: list[ChunkFields] | None, faiss_index: faiss.Index, bm25: Any):
+        self.path = Path(path)
+        self.manifest = manifest
+        self.faiss_index = faiss_index
+        self.bm25 = bm25  # bm25s.BM25 or bm25_arrays.SavedBm25: vocab_dict, scores, get_scores_from_ids
+        self._records = None if chunks is None else (chunks, fields)
+
+    def _loaded(self) -> tuple[list[Chunk], list[ChunkFields]]:
+        if self._records is None:
+            self._records = _read_records(self.path, self.manifest, check=True)
+        return self._records
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._loaded()[0]
+
+    @property
+    def fields(self) -> list[ChunkFields]:
+        return self._loaded()[1]
 
     def __len__(self) -> int:
-        return len(self.chunks)
+        return self.manifest.chunk_count
 
 
 # --- hashing helpers ------------------------------------------------------------------------------------
@@ -420,7 +437,7 @@ def saved_tokens(index: "LoadedIndex") -> list[list[str]] | None:
         tokens = _read_parts(index.path, index.manifest.segments, 1)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return tokens if isinstance(tokens, list) and len(tokens) == len(index.chunks) else None
+    return tokens if isinstance(tokens, list) and len(tokens) == index.manifest.chunk_count else None
 
 
 def chunk_tokens(texts: list[str], known: dict[str, list[str]]) -> list[list[str]]:
@@ -482,7 +499,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], encoder: EncoderLike,
                  cache: VectorCache | None, progress: bool, started: float,
-                 ann_threshold: int) -> tuple[IndexManifest, list[Chunk], list[ChunkFields]] | None:
+                 ann_threshold: int) -> IndexManifest | None:
     """The index of `docs` as the previous index plus the documents added after it, or None when only a full
     build will do (a document removed or changed, another model, tokenizer or chunker, the dense kind changing,
     an IVF index grown far past its training, too many segments).
@@ -500,12 +517,12 @@ def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], e
             or m.chunks_sha256 != combined_sha256(m.doc_chunks)):
         return None
     counts = load_terms(previous.path / BM25_DIR)
-    if counts is None or counts.num_docs != max(len(previous.chunks), 1) or not previous.chunks:
+    if counts is None or counts.num_docs != max(m.chunk_count, 1) or not m.chunk_count:
         return None
     added = docs[len(old):]
     chunks = library_chunks(added)
     fields = chunk_fields(added, chunks)
-    total = len(previous.chunks) + len(chunks)
+    total = m.chunk_count + len(chunks)
     segment_chunks = sum(g["chunks"] for g in m.segments) + len(chunks)
     if (dense_kind(total, ann_threshold) != m.dense or (m.dense == "ivf" and total > MAX_IVF_GROWTH * m.dense_trained)
             or len(m.segments) + 1 > MAX_SEGMENTS or segment_chunks > MAX_SEGMENT_SHARE * total):
@@ -550,7 +567,7 @@ def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], e
         segments=[*m.segments, {"name": name, "chunks": len(chunks)}],
     )
     _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
-    return manifest, previous.chunks + chunks, previous.fields + fields
+    return manifest
 
 
 def _previous_index(target: Path, verified: IndexManifest | None = None) -> LoadedIndex | None:
@@ -562,7 +579,7 @@ def _previous_index(target: Path, verified: IndexManifest | None = None) -> Load
         manifest = read_manifest(target)
         if verified is None or manifest != verified:
             verify_files(target, manifest)
-        return _load_verified(target, manifest)
+        return _load_verified(target, manifest, records=False)  # an add needs no previous chunk record
     except IndexStoreError:
         return None
 
@@ -658,9 +675,8 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
     except OSError as exc:  # read-only folder or file system, disk full, another user's files
         raise IndexStoreError(f"索引目录不可写（{shown_path(target.parent)}：{exc.strerror or type(exc).__name__}）。"
                               "请检查权限，或用 ASSISTANT_INDEX_DIR 指定一个可写的目录") from None
-    if extended is not None:  # what was just written, without reading and hashing it all again
-        manifest, chunks, fields = extended
-        loaded = LoadedIndex(target, manifest, chunks, fields, previous.faiss_index, load_bm25(target / BM25_DIR))
+    if extended is not None:  # what was just written, without reading and hashing it all again (chunks when used)
+        loaded = LoadedIndex(target, extended, None, None, previous.faiss_index, load_bm25(target / BM25_DIR))
     else:
         loaded = load_index(target)
     m = loaded.manifest
@@ -702,21 +718,43 @@ def verify_files(index_dir: Path, manifest: IndexManifest) -> None:
             raise IndexCorruptError(f"索引文件已损坏: {rel}（校验和不符）")
 
 
-def _load_verified(index_dir: Path, manifest: IndexManifest) -> LoadedIndex:
+def _unreadable(index_dir: Path, exc: Exception) -> IndexCorruptError:
+    if isinstance(exc, PermissionError):
+        return IndexCorruptError(f"索引文件不可读（{shown_path(index_dir)}：没有读取权限）")
+    return IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}）")
+
+
+def _read_records(index_dir: Path, manifest: IndexManifest, check: bool = False) -> tuple[list[Chunk], list[ChunkFields]]:
+    """The chunk records of chunks.json and the segments. check=True (a read after the load, see LoadedIndex):
+    the files are first compared with the manifest's checksums, since another build may have replaced them."""
     try:
+        if check:
+            for rel in (CHUNKS, *(_segment_files(g["name"])[0] for g in manifest.segments)):
+                if file_sha256(index_dir / rel) != manifest.files[rel]["sha256"]:
+                    raise IndexCorruptError(f"索引文件 {rel} 已被另一次构建替换或已损坏，请重新加载索引")
         records = _read_parts(index_dir, manifest.segments, 0)
         chunks = [Chunk(r["doc"], r["ref"], r["kind"], r["title"], r["text"]) for r in records]
         none = ChunkFields()  # most chunks (measures, prose) carry no task fields: one shared object
         fields = [ChunkFields.from_dict(f) if (f := r.get("fields")) and any(f.values()) else none for r in records]
+    except IndexStoreError:
+        raise
+    except Exception as exc:  # json ValueError/KeyError/OSError …
+        raise _unreadable(index_dir, exc) from exc
+    if len(chunks) != manifest.chunk_count:
+        raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")
+    return chunks, fields
+
+
+def _load_verified(index_dir: Path, manifest: IndexManifest, records: bool = True) -> LoadedIndex:
+    """The index whose files verify_files has checked; records=False leaves the chunk records unread until used."""
+    chunks, fields = _read_records(index_dir, manifest) if records else (None, None)
+    try:
         index = faiss.read_index(str(index_dir / VECTORS))
         bm25 = load_bm25(index_dir / BM25_DIR)
-    except Exception as exc:  # faiss raises RuntimeError, bm25s/json ValueError/KeyError/OSError …
-        if isinstance(exc, PermissionError):
-            raise IndexCorruptError(f"索引文件不可读（{shown_path(index_dir)}：没有读取权限）") from exc
-        raise IndexCorruptError(f"索引文件无法读取（{exc.__class__.__name__}）") from exc
-    n = len(chunks)
-    if (n != manifest.chunk_count or index.ntotal != n or index.d != manifest.dim
-            or bm25.scores["num_docs"] != max(n, 1)):
+    except Exception as exc:  # faiss raises RuntimeError, bm25s ValueError/KeyError/OSError …
+        raise _unreadable(index_dir, exc) from exc
+    n = manifest.chunk_count
+    if index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != max(n, 1):
         raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")
     return LoadedIndex(Path(index_dir), manifest, chunks, fields, index, bm25)
 
