@@ -252,9 +252,9 @@ class Library:
 
     def _name_documents(self) -> None:
         docs = self.store.documents()
-        names = short_names(list(docs.values()))
-        if any(docs[d].short_name != n for d, n in names.items()):
-            self.store.set_short_names(names)
+        changed = {d: n for d, n in short_names(list(docs.values())).items() if docs[d].short_name != n}
+        if changed:
+            self.store.set_short_names(changed)
 
     # -- changing the library -----------------------------------------------------------------------
     def add(self, paths: Iterable[Path | str], large_files: bool = False) -> list[AddResult]:

@@ -221,6 +221,10 @@ class RowCondition:
     role: str
 
 
+# A write touching more documents than this drops the documents cache (read whole on next use) instead.
+_REFRESH_MAX = 200
+
+
 class LibraryStore:
     """One SQLite file or one PostgreSQL database. Connections are per thread; writes go through
     `transaction()`."""
@@ -293,7 +297,11 @@ class LibraryStore:
 
     def version(self) -> int:
         """Goes up with every change of the catalogue by any process: a cheap check that it changed."""
-        row = self._db().execute("SELECT value FROM info WHERE key='version'").fetchone()
+        return self._version(self._db())
+
+    @staticmethod
+    def _version(db) -> int:
+        row = db.execute("SELECT value FROM info WHERE key='version'").fetchone()
         return int(row[0]) if row else 0
 
     @staticmethod
@@ -329,9 +337,33 @@ class LibraryStore:
         return (psycopg.OperationalError,)
 
     # -- documents ----------------------------------------------------------------------------------
-    def put(self, document: Document, parser_version: str) -> None:
+    @contextlib.contextmanager
+    def _changing(self, docs: Sequence[str], reinserted: bool = False):
+        """A write of the rows of `docs` (version bumped). When the documents cache was current before it, it
+        is brought up to date by reading only those documents again: an add to a large library reads one
+        document, not the whole catalogue. `reinserted`: their rows are new (put), so they move to the end."""
+        with self._lock:
+            cache, version = self._docs_cache, self._docs_version
+        fresh = None
         with self.transaction() as db:
             self._bump(db)
+            yield db
+            # Writers are serialised: our bump giving version + 1 means nobody else wrote since the cache was read.
+            if cache is not None and len(docs) <= _REFRESH_MAX and self._version(db) == version + 1:
+                fresh = self._load_documents(db, docs)
+        if fresh is not None:
+            with self._lock:
+                if self._docs_cache is None:  # nobody read it again meanwhile (transaction() cleared it)
+                    updated = dict(cache)  # a new dict: a caller may hold the old one
+                    for doc in docs:
+                        if reinserted or doc not in fresh:
+                            updated.pop(doc, None)
+                        if doc in fresh:
+                            updated[doc] = fresh[doc]
+                    self._docs_cache, self._docs_version = updated, version + 1
+
+    def put(self, document: Document, parser_version: str) -> None:
+        with self._changing([document.doc], reinserted=True) as db:
             self._delete(db, document.doc)
             m = document.meta
             db.execute(
@@ -359,19 +391,16 @@ class LibraryStore:
             )
 
     def set_short_names(self, names: dict[str, str]) -> None:
-        with self.transaction() as db:
-            self._bump(db)
+        with self._changing(list(names)) as db:
             db.executemany("UPDATE documents SET short_name=? WHERE doc=?", [(v, k) for k, v in names.items()])
 
     def set_sources(self, doc: str, sources: Sequence[str]) -> None:
-        with self.transaction() as db:
-            self._bump(db)
+        with self._changing([doc]) as db:
             db.execute("UPDATE documents SET sources_json=? WHERE doc=?",
                        (json.dumps(list(sources), ensure_ascii=False), doc))
 
     def delete(self, doc: str) -> None:
-        with self.transaction() as db:
-            self._bump(db)
+        with self._changing([doc]) as db:
             self._delete(db, doc)
 
     @staticmethod
@@ -392,21 +421,25 @@ class LibraryStore:
         with self._lock:
             version = self.version()  # another process may have changed the catalogue since it was read
             if self._docs_cache is None or self._docs_version != version:
-                self._docs_cache = self._load_documents()
+                self._docs_cache = self._load_documents(self._db())
                 self._docs_version = version
             return self._docs_cache
 
-    def _load_documents(self) -> dict[str, Document]:
-        db = self._db()
+    @staticmethod
+    def _load_documents(db, only: Sequence[str] | None = None) -> dict[str, Document]:
+        """Every document, or those of `only`, with their units."""
+        where, params = ("", []) if only is None else (f" WHERE doc IN ({','.join('?' * len(only))})", list(only))
+        if only is not None and not only:
+            return {}
         units: dict[str, list[Unit]] = {}
         agencies: dict[tuple[str, str], dict[str, list[str]]] = {}
         for doc, ref, role, name in db.execute(
-                "SELECT doc, ref, role, name FROM unit_agencies ORDER BY doc, ref, role, position"):
+                f"SELECT doc, ref, role, name FROM unit_agencies{where} ORDER BY doc, ref, role, position", params):
             agencies.setdefault((doc, ref), {"lead": [], "support": [], "responsible": []})[role].append(name)
         for row in db.execute(
                 "SELECT doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,"
                 " deadline, deadline_date, lead_raw, support_raw, responsible_raw, fields_json FROM units"
-                " ORDER BY doc, seq"):
+                f"{where} ORDER BY doc, seq", params):
             (doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,
              deadline, deadline_day, lead_raw, support_raw, responsible_raw, fields_json) = row
             names = agencies.get((doc, ref), {})
@@ -419,7 +452,8 @@ class LibraryStore:
                 responsible=tuple(names.get("responsible", ())), responsible_raw=responsible_raw))
         out: dict[str, Document] = {}
         for doc, meta_json, source, sources_json, sha, fmt, short in db.execute(
-                "SELECT doc, meta_json, source, sources_json, sha256, format, short_name FROM documents ORDER BY rowid"):
+                f"SELECT doc, meta_json, source, sources_json, sha256, format, short_name FROM documents{where}"
+                " ORDER BY rowid", params):
             out[doc] = Document(doc=doc, meta=DocMeta.from_dict(json.loads(meta_json)), units=tuple(units.get(doc, ())),
                                 source=source, sha256=sha, format=fmt, short_name=short,
                                 sources=tuple(s[0] if isinstance(s, list) else s for s in json.loads(sources_json)))
