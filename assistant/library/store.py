@@ -433,6 +433,7 @@ class LibraryStore:
             return {}
         units: dict[str, list[Unit]] = {}
         agencies: dict[tuple[str, str], dict[str, list[str]]] = {}
+        paths: dict[str, tuple[str, ...]] = {}  # a library has few distinct heading paths: each parsed once
         for doc, ref, role, name in db.execute(
                 f"SELECT doc, ref, role, name FROM unit_agencies{where} ORDER BY doc, ref, role, position", params):
             agencies.setdefault((doc, ref), {"lead": [], "support": [], "responsible": []})[role].append(name)
@@ -443,12 +444,15 @@ class LibraryStore:
             (doc, ref, kind, label, path_json, number, parent, title, text, goal, category, category_raw,
              deadline, deadline_day, lead_raw, support_raw, responsible_raw, fields_json) = row
             names = agencies.get((doc, ref), {})
+            path = paths.get(path_json)
+            if path is None:
+                path = paths[path_json] = tuple(json.loads(path_json))
             units.setdefault(doc, []).append(Unit(
-                ref=ref, kind=kind, label=label, path=tuple(json.loads(path_json)), number=number, parent=parent,
+                ref=ref, kind=kind, label=label, path=path, number=number, parent=parent,
                 title=title, text=text, goal=goal, category=category, category_raw=category_raw, deadline=deadline,
                 deadline_date=date.fromisoformat(deadline_day) if deadline_day else None,
                 lead=tuple(names.get("lead", ())), support=tuple(names.get("support", ())),
-                lead_raw=lead_raw, support_raw=support_raw, fields=json.loads(fields_json),
+                lead_raw=lead_raw, support_raw=support_raw, fields=json.loads(fields_json) if fields_json != "{}" else {},
                 responsible=tuple(names.get("responsible", ())), responsible_raw=responsible_raw))
         out: dict[str, Document] = {}
         for doc, meta_json, source, sources_json, sha, fmt, short in db.execute(
