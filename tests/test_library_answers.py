@@ -285,3 +285,29 @@ def test_a_regulation_asked_how_bodies_cooperate_is_answered_from_its_text(bot):
     assert answer.intent not in ("list", "count") and not answer.abstained
     assert {d for d, _ in keys(answer)} == {doc_of(bot, "广东条例")}
     assert "法院" in bot.docs[keys(answer)[0][0]].unit(keys(answer)[0][1]).text
+
+
+def test_a_named_task_list_asked_for_its_tasks_lists_every_row(bot):
+    """"…都有哪些任务" of one named table, with nothing else asked: every row, in order, each cited."""
+    liaozhong = next(d for d in bot.docs.values() if "辽中" in d.meta.place)
+    answer = bot.ask("辽中区那张任务分解表都有哪些任务？")
+    assert answer.intent == "list" and not answer.abstained
+    assert keys(answer) == [(liaozhong.doc, r.ref) for r in liaozhong.tasks]
+    topic = bot.ask("辽中区任务分解表里装备制造方面有哪些任务？")  # a topic asked: not the whole table
+    assert len(keys(topic)) < len(liaozhong.tasks)
+
+
+def test_who_is_responsible_is_answered_with_the_rows_units(bot):
+    """"…由哪个单位负责" of a task: the row's lead (and support) first, then which task it is."""
+    liaozhong = next(d for d in bot.docs.values() if "辽中" in d.meta.place)
+    answer = bot.ask("辽中的分解表里，废旧光伏板拆解项目开工由哪个单位负责？")
+    doc, ref = keys(answer)[0]
+    row = liaozhong.unit(ref)
+    assert doc == liaozhong.doc and "光伏" in row.text
+    assert answer.answer.startswith(f"**牵头单位：{'、'.join(row.lead)}**")
+
+
+def test_a_date_written_in_traditional_characters_answers_when(bot):
+    """A commitment's date in a document written in Traditional characters is found and quoted."""
+    answer = bot.ask("咸阳放管服要点要求两级许可事项清单在什么时候前公布？")
+    assert not answer.abstained and "2022年10月底前" in answer.answer

@@ -261,3 +261,53 @@ def test_an_age_and_a_rate_asked_with_their_question_words():
     assert not answers_with_value("见习补贴扩大到多大年龄的青年？", "组织失业青年参加3—12个月的就业见习。", "age")
     rate = "小微企业当年新招用符合条件的人员数量达到企业现有在职职工人数25%并签订劳动合同的，给予贷款。"
     assert answers_with_value("小微企业新招人员占多少比例才能申请贷款？", rate, "rate")
+
+
+def test_a_count_of_things_is_given_by_a_number_with_a_counter():
+    from assistant.answering.quotes import answers_with_value
+
+    dated = "2021年3月底前，试点城市政府对本地区试点情况进行评估总结。"
+    counted = "在全国范围内选择10个左右有条件的城市开展试点。"
+    assert not answers_with_value("试点要选几个城市？", dated, "number")  # a year is not a count of cities
+    assert answers_with_value("试点要选几个城市？", counted, "number")
+    # 个 counts anything: 多少个事项 is answered by a number of 项.
+    assert answers_with_value("今年新增多少个跨省通办事项？", "2022年新增“跨省通办”事项100项。", "number")
+    assert not answers_with_value("今年新增多少家跨省通办企业？", "2022年新增“跨省通办”事项100项。", "number")
+
+
+def test_a_value_in_traditional_characters_answers_a_simplified_question():
+    from assistant.answering.quotes import answers_with_value
+
+    text = "依據國家清單,2022年10月底前編制並公布市、縣兩級行政許可事項清單。"
+    assert answers_with_value("行政许可事项清单什么时候编制？", text, "time")
+
+
+def test_who_supports_a_listed_set_asks_about_those_rows():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([("生态环境部", 3, 2)], [])
+    who = resolve("哪些部门配合？", ["生态环境部牵头哪些任务？"], lexicon)
+    assert who.refers_back and who.asks == "support"
+    role = resolve("那配合的呢？", ["生态环境部牵头哪些任务？"], lexicon)  # the role switched, as before
+    assert not role.refers_back and "配合" in role.text and "生态环境部" in role.text
+
+
+def test_whole_document_lists_and_commitment_dates_are_recognised():
+    from assistant.answering.answerers.lookup import _WHEN_DONE, _WHO_DOES
+    from assistant.answering.document_answers import asks_whole_list
+
+    assert asks_whole_list("咸阳的放管服要点有哪些工作？") == "task"
+    assert asks_whole_list("这个意见提出了哪些措施？") == "outline"
+    assert asks_whole_list("开办企业要几天？") is None
+    for question in ("垃圾焚烧厂几月份建成？", "指标体系要在什么时候前建立？", "哪一年前基本建成回收体系？"):
+        assert _WHEN_DONE.search(question), question
+    for question in ("黄标车淘汰由哪个部门负责？", "监测站由谁建设？", "这项工作的责任单位是哪个？"):
+        assert _WHO_DOES.search(question), question
+    assert not _WHO_DOES.search("企业开办要几个工作日？")
+
+
+def test_a_demonstrative_with_its_measure_word_is_not_part_of_a_documents_name():
+    from assistant.understanding.doc_scope import _title_words
+
+    assert _title_words("平潭那份生态环境保护工作要点里造林多少亩", "工作要点") == "生态环境保护"
+    assert _title_words("这部优化营商环境条例第三条", "条例") == "优化营商环境"

@@ -7,7 +7,7 @@ import re
 
 from assistant.answering.citations import Key, Marks
 from assistant.answering.quotes import shorten
-from assistant.answering.writers import Written, write_meta
+from assistant.answering.writers import Written, task_table, write_meta
 from assistant.library.catalog import describe_counts
 from assistant.records import Document, Unit
 from assistant.textutil import int_to_cn
@@ -29,6 +29,9 @@ OUTLINE = re.compile(
 )
 GOAL = re.compile(r"总体目标|总目标|主要目标|总体要求|指导思想|(目的|初衷)是什么|为(什么|啥)(要)?(制定|出台|印发)|"
                   r"制定.{0,6}目的|想(要)?达到什么|要达到什么(样的)?(目标|效果)|开头(讲|说|写)|导语")
+# "咸阳的工作要点有哪些任务", "就业意见提出了哪些措施": the document's whole list, with nothing else asked.
+WHOLE_LIST = re.compile(r"(都|一共|总共|共|主要|具体)?(有|提出了?|包括|包含|部署了?|安排了?|列(出|了)+|明确了?|规定了?|要做|要干)"
+                        r"(哪些|什么|啥|哪几项|几项|多少项)(主要|重点|具体)?(任务|工作|措施|举措|内容|事项)")
 LAST = re.compile(r"最后(一)?(条|项|个)(措施|任务|条文|举措)?|(第一|头一)(条|项|个)(措施|任务|举措)")
 # Count questions about a document's own parts: the unit word decides what is counted.
 _COUNT = re.compile(r"(多少|几)\s*(个|条|项|章|节|部分|大部分)|有?(多少|几)(?!\S*牵头)")
@@ -59,6 +62,21 @@ def asks_meta(text: str) -> bool:
 
 def asks_outline(text: str) -> bool:
     return bool(OUTLINE.search(text))
+
+
+def asks_whole_list(text: str) -> str | None:
+    """"…有哪些任务" asks for the rows of a task list ("task"), "…有哪些措施/内容" for the outline ("outline")."""
+    m = WHOLE_LIST.search(text)
+    if not m:
+        return None
+    return "task" if m.group(6) in ("任务", "工作", "事项") else "outline"
+
+
+def write_all_tasks(doc: Document, marks: Marks) -> Written:
+    """Every row of the document's task list, in order, each cited."""
+    lines = [f"《{doc.title}》的任务清单共 **{len(doc.tasks)} 项**，完整列出如下：", "", *task_table(doc, doc.tasks, marks),
+             "", "（每个引用标记对应任务清单中的一行，可逐行核对原文。）"]
+    return "\n".join(lines), {(doc.doc, r.ref): r.text for r in doc.tasks}
 
 
 def asks_goal(text: str) -> bool:

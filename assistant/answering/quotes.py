@@ -6,6 +6,7 @@ import math
 import re
 
 from assistant.language.numerals import with_arabic_values
+from assistant.textutil import fold
 
 _SENTENCE = re.compile(r"(?<=[。；;！？!?\n])")
 _CLAUSE = re.compile(r"(?<=[，,])")
@@ -194,7 +195,9 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
 
     For a rate the words before it must match too: 缴费比例 is not answered by 参保率达到92%.
     """
+    text = fold(text)  # a document in Traditional characters (or full-width forms) matched in the question's forms
     pieces = _rate_subject(question) if kind == "rate" else []
+    counter = _counted(question) if kind == "number" else None
     limit = kind in ("money", "number", "rate", "time") and bool(_ASKS_LIMIT.search(_last_clause(question)))
     # An article whose items (（一）（二）…) hang off one opening sentence: each item is about that sentence's
     # subject (简化注册登记手续：…（二）…一个工作日内办结).
@@ -211,8 +214,23 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
         and (not pieces or not others or bool(others & _bigrams(c)))
         and (not limit or bool(_GIVES_LIMIT.search(c)))
         and (kind != "items" or _enumerates_subject(question, stem + c))
+        and (counter is None or bool(counter.search(with_arabic_values(c))))
         for c in _candidates(text)
     )
+
+
+# "几个城市", "多少家企业": a count of things is given by a number with that counter (10个左右), not by a year.
+# 个 is the everyday counter of anything: 多少个事项 is answered by 100项.
+_COUNTERS = "个|项|家|次|人|类|名|所|批|户|座|条|件|种|处|场|期"
+_COUNTER_ASKED = re.compile(rf"(?:几|多少)\s*({_COUNTERS})")
+
+
+def _counted(question: str) -> re.Pattern | None:
+    m = _COUNTER_ASKED.search(_last_clause(question))
+    if not m:
+        return None
+    counter = _COUNTERS if m.group(1) == "个" else m.group(1)
+    return re.compile(rf"(\d[\d.]*|[一二三四五六七八九十两百千万]+)\s*(余|多)?\s*({counter})")
 
 
 def _enumerates_subject(question: str, text: str) -> bool:

@@ -89,7 +89,7 @@ def _row_line(doc: Document, row: Unit, marks: Marks) -> str:
     return f"| {marks.marker(doc.doc, row.ref)} | {what} | {row.deadline or '—'} | {lead} |"
 
 
-def _table(doc: Document, rows: list[Unit], marks: Marks) -> list[str]:
+def task_table(doc: Document, rows: list[Unit], marks: Marks) -> list[str]:
     return ["| 序号 | 目标：具体任务（节选） | 完成时限 | 牵头单位 |", "|---|---|---|---|"] + \
         [_row_line(doc, r, marks) for r in rows]
 
@@ -133,7 +133,7 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
             head = f"**共 {total} 项。** {_where(doc)}中{condition}的任务共 {total} 项，逐项列出如下："
         else:
             head = f"{_where(doc)}中{condition}的任务共 **{total} 项**，完整列出如下："
-        lines = [head, ""] + _table(doc, rows, marks) + _assumed_note(parsed, assumed)
+        lines = [head, ""] + task_table(doc, rows, marks) + _assumed_note(parsed, assumed)
         lines += ["", f"（依据：《{doc.title}》{_where(doc)}逐行筛选；每个引用标记对应其中一行，可逐行核对原文。）"]
         return "\n".join(lines), quotes
     per_doc = "，".join(f"《{doc.title}》{len(rows)} 项" for doc, rows in with_rows)
@@ -141,7 +141,7 @@ def write_rows(parsed: ParsedQuestion, groups: list[tuple[Document, list[Unit]]]
         f"文库中{condition}的任务共 **{total} 项**，分属 {len(with_rows)} 份文件（{per_doc}），按文件列出如下："
     lines = [head]
     for doc, rows in with_rows:
-        lines += ["", f"**《{doc.title}》（{len(rows)} 项）**", ""] + _table(doc, rows, marks)
+        lines += ["", f"**《{doc.title}》（{len(rows)} 项）**", ""] + task_table(doc, rows, marks)
     lines += _assumed_note(parsed, assumed)
     lines += ["", f"（依据：逐份文件、逐行筛选了 {len(searched)} 份文件的任务；每个引用标记对应其中一行。）"]
     return "\n".join(lines), quotes
@@ -264,9 +264,12 @@ def unit_text(doc: Document, unit: Unit) -> tuple[str, str]:
     if unit.kind == "task":
         where = "·".join(x for x in (unit.category, unit.goal) if x)
         lead = "、".join(unit.lead) or unit.lead_raw
+        # "（X、Y指导/负责）" names who is responsible without a lead: said as such, never as 牵头.
+        responsible = "" if lead else "、".join(unit.responsible) or unit.responsible_raw
         facts = "；".join(x for x in (where, f"完成时限{unit.deadline}" if unit.deadline else "",
-                                     f"牵头单位：{lead}" if lead else "") if x)
-        source = f"{_where(doc)}第{unit.number}项（{facts}）"
+                                     f"牵头单位：{lead}" if lead else "",
+                                     f"责任单位：{responsible}" if responsible else "") if x)
+        source = f"{_where(doc)}第{unit.number}项" + (f"（{facts}）" if facts else "")
         # The goal is a quotable line of its own.
         return (f"{unit.goal}\n{unit.text}" if unit.goal else unit.text), source
     if unit.kind == "meta":
@@ -310,7 +313,8 @@ def write_lookup(question: str, primary: tuple[Document, Unit], related: list[tu
                  multi: bool = False) -> Written:
     doc, unit = primary
     source = _source_line(doc, unit, multi)
-    quote = quote_from(doc, unit, question, kind)
+    # A date asked of a unit without a 完成时限 column is in its words: the quote must hold it.
+    quote = quote_from(doc, unit, question, kind or ("time" if asks_deadline and not unit.deadline else None))
     marker = marks.marker(doc.doc, unit.ref)
     lines = [f"“{quote}”{marker}", "", f"出处：{source}"]
     if asks_deadline and unit.deadline:
@@ -333,6 +337,21 @@ def write_lookup(question: str, primary: tuple[Document, Unit], related: list[tu
     if extra:
         lines += ["", "相关内容：", *extra]
     return "\n".join(lines), quotes
+
+
+def write_responsible(question: str, primary: tuple[Document, Unit], marks: Marks, multi: bool = False) -> Written:
+    """"…由哪个部门负责": the units responsible as the row or note names them, then which task it is."""
+    doc, unit = primary
+    marker = marks.marker(doc.doc, unit.ref)
+    lead = "、".join(unit.lead) or unit.lead_raw
+    support = "、".join(unit.support) or unit.support_raw
+    if lead:
+        who = f"**牵头单位：{lead}**" + (f"；配合单位：{support}" if support else "")
+    else:
+        who = f"**责任单位：{'、'.join(unit.responsible) or unit.responsible_raw}**（原文未分牵头和配合）"
+    quote = quote_from(doc, unit, question, None)
+    lines = [f"{who}{marker}", "", f"任务内容：“{quote}”", "", f"出处：{_source_line(doc, unit, multi)}"]
+    return "\n".join(lines), {(doc.doc, unit.ref): quote}
 
 
 def write_per_document(question: str, answers: list[tuple[Document, Unit]], kind: str | None, marks: Marks,

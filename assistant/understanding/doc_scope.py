@@ -93,7 +93,8 @@ def _within(doc: Document, place: Place) -> bool:
     return own.level == "province" and place.province == own.name and place.name != own.name
 
 
-_TITLE_STOP = re.compile(r"[的之和与及、,，。?？!！\s]|(?:19|20)\d{2}年?版?|年版|版|[这那该本此各几两三]|文库|库里|里面|里|中")
+# A demonstrative with its measure word (那份, 这部) ends a name as the demonstrative alone does.
+_TITLE_STOP = re.compile(r"[的之和与及、,，。?？!！\s]|(?:19|20)\d{2}年?版?|年版|版|[这那该本此各几两三][份个部项篇张本件]?|文库|库里|里面|里|中")
 
 
 def _title_words(text: str, kind_word: str) -> str:
@@ -117,7 +118,7 @@ def _is_subsequence(short: str, long: str) -> bool:
 
 
 _TITLE_TAIL = re.compile(r"(的通知|[(（][^()（）]*[)）])+$")
-_FILLER = re.compile(r"(那|这|该|此)(份|个|部|项|篇)?|的$")
+_FILLER = re.compile(r"(那|这|该|此)(份|个|部|项|篇|张|本|件)?|的$")
 _HEAD_STOP = re.compile(r"[,，。?？!！、;；:：\s]|里|中|按照|根据|关于")
 
 

@@ -159,8 +159,10 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     previous_agencies = _agency_mentions(previous, lexicon)
     agencies = _agency_mentions(core, lexicon)
     role = _ROLE.search(core)
+    # "哪些部门配合？" asks who supports what was just listed, not which tasks some agency supports.
+    asks_who = _bare_ask(text) in ("lead", "support")
     # 配合的有多少项 / 那它配合的呢: the role changes, the agency of the previous question stays.
-    if role and not agencies and previous_agencies and len(_PRONOUN.sub("", core)) <= 12:
+    if role and not agencies and previous_agencies and len(_PRONOUN.sub("", core)) <= 12 and not asks_who:
         subject = previous_agencies[0].text
         rest = _PRONOUN.sub("", core)
         own = rest[: rest.find(role.group(0))].strip("的") if role.group(0) in rest else ""

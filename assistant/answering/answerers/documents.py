@@ -16,6 +16,10 @@ from assistant.understanding.query import Query
 # 谁制定/何时施行 words are taken out, for it still to be about the document: "国务院的条例什么时候施行" leaves
 # 国务院 (3.2); "促进法规定中小企业划型标准由谁制定" leaves 中小企业 划型 标准 (7.4), a question about a rule.
 OTHER_SUBJECT_WEIGHT = 4.5
+# "…有哪些任务" is about the whole document only when nothing of weight is left beside the document's name
+# ("无废城市方案里农业方面有哪些任务" leaves 农业, a topic).
+WHOLE_LIST_WEIGHT = 2.0
+_DEMONSTRATIVE = re.compile(r"(这|那|该|此)(份|个|部|项|篇|张|本|件)")  # 那张(分解表): pointing, not a subject
 
 
 class DocumentQuestion(Answerer):
@@ -56,7 +60,20 @@ class DocumentQuestion(Answerer):
             written = about.write_count(targets, kind, marks)
             if written:
                 return Draft(Intent.DOCUMENT, *written)
-        if about.asks_outline(text) and (scope.named or single or len(targets) == 1):
+        whole = about.asks_whole_list(text) if scope.named or single else None
+        if whole and self._about_something_else(query, targets, about.WHOLE_LIST, WHOLE_LIST_WEIGHT):
+            whole = None
+        if whole:
+            with_tasks = [d for d in targets[:3] if d.tasks]
+            if whole == "task" and len(with_tasks) == len(targets[:3]):
+                parts, quotes = [], {}
+                for doc in with_tasks:
+                    body, q = about.write_all_tasks(doc, marks)
+                    parts.append(body)
+                    quotes.update(q)
+                return Draft(Intent.LIST, "\n\n".join(parts), quotes, conclusion=f"共 {sum(len(d.tasks) for d in with_tasks)} 项",
+                             rows=[(d.doc, r.ref) for d in with_tasks for r in d.tasks])
+        if (about.asks_outline(text) or whole) and (scope.named or single or len(targets) == 1):
             parts, quotes = [], {}
             for doc in targets[:3]:
                 body, q = about.write_outline(doc, marks)
@@ -65,9 +82,10 @@ class DocumentQuestion(Answerer):
             return Draft(Intent.OUTLINE, "\n\n".join(parts), quotes)
         return None
 
-    def _about_something_else(self, query: Query, targets: list) -> bool:
-        rest = about.META.sub(" ", without_mentions(query.text, query.scope))
+    def _about_something_else(self, query: Query, targets: list, cue: re.Pattern = about.META,
+                              weight: float = OTHER_SUBJECT_WEIGHT) -> bool:
+        rest = _DEMONSTRATIVE.sub(" ", cue.sub(" ", without_mentions(query.text, query.scope)))
         # Words of the asked document's own title, issuer or place name it ("国务院的营商环境条例"), not a subject.
         names = "".join(f"{d.title}{d.meta.issuer}{d.meta.place}{d.short_name}" for d in targets[:5])
         return sum(t.weight for t in self.ctx.evidence.terms(rest)
-                   if not (len(t.text) >= 2 and t.text in names)) >= OTHER_SUBJECT_WEIGHT
+                   if not (len(t.text) >= 2 and t.text in names)) >= weight

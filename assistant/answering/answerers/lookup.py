@@ -15,7 +15,12 @@ from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
 
 _PROSE_CUE = re.compile(r"(方案|条例|文件).{0,4}(怎么说|提了|提到|讲了|说了|有什么|有哪些|要求)|措施|举措|规定")
-_WHEN_DONE = re.compile(r"(什么时候|何时|哪天|几月|啥时候|截止|期限|时限).{0,6}(完成|办完|到期|截止|落实|做完)|完成时限|截止(日期|时间)")
+# "…由哪个部门负责/谁牵头": a row's or note's responsible units answer it, when the unit is about what was named.
+_WHO_DOES = re.compile(r"(哪个|哪些|哪家|什么)(部门|单位|机构|机关)(来)?(负责|牵头|承担|落实|办理|主管|管|建设|推进|组织|实施)"
+                       r"|谁(来)?(负责|牵头|承担|落实|主管|管|建设|推进|组织|实施)|由谁|责任(单位|部门)|牵头(单位|部门)")
+# "…什么时候完成/几月份建成/哪年前建立": a commitment's date, from a 完成时限 column or the words of the text.
+_WHEN_DONE = re.compile(r"(什么时候|何时|哪天|几月|啥时候|哪一?年|截止|期限|时限).{0,6}(完成|办完|到期|截止|落实|做完|建成|建立|"
+                        r"出台|制定|实现|达到|上线|开通|编制|公布|投入?运行|投用|推开|覆盖)|完成时限|截止(日期|时间)")
 
 # The evidence a lookup needs (answering/evidence.py): the IDF-weighted share of the question's content
 # words that the best retrieved unit contains. Calibrated on the development split of the gold set with
@@ -45,8 +50,14 @@ class Lookup(Answerer):
             near = [(candidates[0].doc, candidates[0].unit)] if candidates and best >= NEAR_FLOOR else []
             return self.ctx.refuse("", query, near, hits=hits)
         text = query.expanded  # matched against units in the documents' words too (通天然气 → 供气)
+        self._scope = query.scope  # the words that named the documents say nothing about which unit answers
         asks_deadline = bool(_WHEN_DONE.search(text))
         units = [(c.doc, c.unit, c.hit) for c in candidates[:5]]
+        if _WHO_DOES.search(text) and not asks_deadline and kind is None:
+            responsible = self._responsible_unit(text, units)
+            if responsible is not None:
+                body, quotes = write.write_responsible(text, responsible, self.ctx.marks, multi=len(self.ctx.docs) > 1)
+                return Draft(Intent.LOOKUP, body, quotes, hits=hits)
         primary = self._answering_unit(text, units, kind, asks_deadline)
         if primary is None:
             reason = _MISSING_VALUE.get(kind, "文件没有给出这一期限，" if asks_deadline else "文件没有给出这一数值，")
@@ -77,6 +88,15 @@ class Lookup(Answerer):
                                  value))
         return ranked(out)
 
+    def _responsible_unit(self, text: str, top: list[tuple[Document, Unit, Hit]]) -> tuple[Document, Unit] | None:
+        """The best-ranked unit about what the question names that says who is responsible for it."""
+        terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
+        for doc, unit, _ in top:
+            if (unit.lead or unit.lead_raw or unit.responsible) and \
+                    self.ctx.evidence.coverage(terms, (doc.doc, unit.ref)) >= DEADLINE_EVIDENCE:
+                return doc, unit
+        return None
+
     def _answering_unit(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str | None,
                         asks_deadline: bool) -> tuple[Document, Unit] | None:
         """The best-ranked unit that can answer: for "多少/多久" questions one that gives such a value."""
@@ -84,14 +104,13 @@ class Lookup(Answerer):
             return None
         if asks_deadline:
             # "…什么时候完成" asks a task's time limit; the unit must be about what the question names.
-            terms = self.ctx.evidence.terms(text)
+            terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
             about = [(d, u) for d, u, _ in top if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= DEADLINE_EVIDENCE]
             dated = [(d, u) for d, u in about if u.deadline]
             if dated:
                 return dated[0]
             # No row with a 完成时限 column: a measure that writes its date in the text (到2020年底, 2021年3月底前).
-            written = [(d, u) for d, u in about if u.kind != "task"
-                       and answers_with_value(text, write.unit_text(d, u)[0], "time")]
+            written = [(d, u) for d, u in about if answers_with_value(text, write.unit_text(d, u)[0], "time")]
             return written[0] if written else None
         if kind is None:
             # "方案怎么说/提了什么措施" asks for the prose: a measure or article near the top answers it best.
@@ -100,8 +119,12 @@ class Lookup(Answerer):
                 if prose:
                     return prose[0]
             return top[0][:2]
-        texts = {(d.doc, u.ref): write.unit_text(d, u)[0] for d, u, _ in top[:3]}
-        giving = [(d, u) for d, u, _ in top[:3] if answers_with_value(text, texts[(d.doc, u.ref)], kind)]
+        # The value is read off the top three; below them, only off a unit about all that the question names.
+        terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
+        whole = [(d, u, h) for d, u, h in top[3:] if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
+        near = top[:3] + whole
+        texts = {(d.doc, u.ref): write.unit_text(d, u)[0] for d, u, _ in near}
+        giving = [(d, u) for d, u, _ in near if answers_with_value(text, texts[(d.doc, u.ref)], kind)]
         if kind == "time":
             # "多少天内给回复" is answered by 五个工作日内回复 before a 24小时 said of something else.
             in_unit = in_asked_unit(text, [texts[(d.doc, u.ref)] for d, u in giving])
