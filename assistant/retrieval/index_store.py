@@ -13,8 +13,9 @@ Layout (all written into a temp sibling directory, then swapped in with os.repla
 
 Vectors come from the library's embedding cache (keyed by model and chunk text; each batch is cached as
 soon as it is encoded, so a build killed midway resumes there). Adding documents (at the end of the
-library, the catalogue's order) extends the previous index (`_write_added`): the new chunks and tokens
-become a segment, the old files are shared by hard links, the vectors are added to the FAISS index (an
+library, the catalogue's order) extends the previous index (`_write_added`) without reading its chunk
+records (the index returned reads them when first used): the new chunks and tokens become a segment, the
+old files are shared by hard links, the vectors are added to the FAISS index (an
 IVF index's trained lists), the BM25 counts extended and the scores recomputed — the same index a full
 build gives, in a time that grows with the new document, not the library. A removed or changed document,
 another model, tokenizer or dense kind, too many segments or an IVF index grown past its training make a
