@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.library.store import LibraryStore
@@ -87,8 +88,14 @@ def test_add_reads_no_previous_chunk_record_and_the_index_reads_them_when_used(t
 
     full = build_index(settings.with_overrides(index_dir=tmp_path / "full"), docs, real_encoder, library.store,
                        progress=False)
-    assert added.chunks == full.chunks == load_index(search_dir(settings)).chunks
+    reloaded = load_index(search_dir(settings))
+    assert added.chunks == full.chunks == reloaded.chunks
     assert added.fields == full.fields and any(f.lead for f in added.fields)
+    # The BM25 arrays it holds are those it wrote (not read back): what loading the index gives.
+    assert added.bm25.vocab_dict == reloaded.bm25.vocab_dict == full.bm25.vocab_dict
+    for part in ("data", "indices", "indptr", "num_docs"):
+        assert np.array_equal(added.bm25.scores[part], reloaded.bm25.scores[part]), part
+        assert np.array_equal(added.bm25.scores[part], full.bm25.scores[part]), part
 
     # Read after the load, the records are checked against the manifest: a replaced file is not taken.
     assert library.add([EXCERPTS[4]])[0].status == "added"

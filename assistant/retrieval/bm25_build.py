@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.retrieval.bm25_arrays import SavedBm25
+
 K1, B, DELTA = 1.5, 0.75, 0.5  # bm25s's defaults (delta unused by lucene, saved as bm25s does)
 _TF = "tf.csc.index.npy"
 _LENGTHS = "lengths.index.npy"
@@ -124,14 +126,19 @@ def scores(counts: TermCounts) -> np.ndarray:
         if d:
             idf[i] = math.log(1 + (n - d + 0.5) / (d + 0.5))
     avg = counts.lengths.mean()
-    # per chunk, then spread over its entries (the same float64 steps per entry as computing it entry by entry)
-    norm = (K1 * ((1 - B) + B * counts.lengths / avg))[counts.rows]
+    # The same float64 steps per entry as bm25s, with the length norm made per chunk and few temporaries
+    # (each new array of a large library's entries costs page faults as much as arithmetic).
     tf = counts.tf.astype(np.float64)
-    return (np.repeat(idf.astype(np.float64), df) * (tf / (norm + tf))).astype(np.float32)
+    out = (K1 * ((1 - B) + B * counts.lengths / avg))[counts.rows]
+    out += tf
+    np.divide(tf, out, out=out)
+    out *= np.repeat(idf.astype(np.float64), df)
+    return out.astype(np.float32)
 
 
-def save_terms(directory: Path, counts: TermCounts) -> None:
-    """bm25s's files (params, vocab, data/indices/indptr) plus the counts that let the next add extend them."""
+def save_terms(directory: Path, counts: TermCounts) -> SavedBm25:
+    """bm25s's files (params, vocab, data/indices/indptr) plus the counts that let the next add extend them;
+    returns what `load_bm25` of the directory gives, without reading it back."""
     directory.mkdir(parents=True, exist_ok=True)
     import importlib.metadata as md
 
@@ -143,11 +150,13 @@ def save_terms(directory: Path, counts: TermCounts) -> None:
               "int_dtype": "int32", "num_docs": counts.num_docs, "version": version, "backend": "numpy"}
     (directory / "params.index.json").write_text(json.dumps(params, indent=4), encoding="utf-8")
     (directory / "vocab.index.json").write_text(json.dumps(counts.vocab, ensure_ascii=False), encoding="utf-8")
-    np.save(directory / "data.csc.index.npy", scores(counts))
+    data = scores(counts)
+    np.save(directory / "data.csc.index.npy", data)
     np.save(directory / "indices.csc.index.npy", counts.rows)
     np.save(directory / "indptr.csc.index.npy", counts.indptr)
     np.save(directory / _TF, counts.tf)
     np.save(directory / _LENGTHS, counts.lengths)
+    return SavedBm25(counts.vocab, data, counts.rows, counts.indptr, num_docs=counts.num_docs)
 
 
 def load_terms(directory: Path) -> TermCounts | None:
@@ -162,5 +171,5 @@ def load_terms(directory: Path) -> TermCounts | None:
         return None
     if len(indptr) != len(vocab) + 1 or len(rows) != len(tf) or indptr[-1] != len(rows):
         return None
-    return TermCounts(vocab, indptr.astype(np.int64), rows.astype(np.int32), tf.astype(np.float32),
-                      lengths.astype(np.int64))
+    return TermCounts(vocab, indptr.astype(np.int64, copy=False), rows.astype(np.int32, copy=False),
+                      tf.astype(np.float32, copy=False), lengths.astype(np.int64, copy=False))

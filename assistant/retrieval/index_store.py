@@ -502,7 +502,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], encoder: EncoderLike,
                  cache: VectorCache | None, progress: bool, started: float,
-                 ann_threshold: int) -> IndexManifest | None:
+                 ann_threshold: int) -> tuple[IndexManifest, Any] | None:
     """The index of `docs` as the previous index plus the documents added after it, or None when only a full
     build will do (a document removed or changed, another model, tokenizer or chunker, the dense kind changing,
     an IVF index grown far past its training, too many segments).
@@ -535,7 +535,7 @@ def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], e
     index.add(vectors)  # flat: appended; IVF: assigned to the trained lists (and to the direct map)
     faiss.write_index(index, str(directory / VECTORS))
     tokens = chunk_tokens([c.text for c in chunks], {})
-    save_terms(directory / BM25_DIR, append_terms(counts, tokens))
+    bm25 = save_terms(directory / BM25_DIR, append_terms(counts, tokens))
 
     files = {}
     for rel in [CHUNKS, TOKENS, *(f for g in m.segments for f in _segment_files(g["name"]))]:
@@ -570,7 +570,7 @@ def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], e
         segments=[*m.segments, {"name": name, "chunks": len(chunks)}],
     )
     _write_json(directory / MANIFEST, manifest.to_dict())  # written last: its presence marks a complete build
-    return manifest
+    return manifest, bm25
 
 
 def _previous_index(target: Path, verified: IndexManifest | None = None) -> LoadedIndex | None:
@@ -582,7 +582,7 @@ def _previous_index(target: Path, verified: IndexManifest | None = None) -> Load
         manifest = read_manifest(target)
         if verified is None or manifest != verified:
             verify_files(target, manifest)
-        return _load_verified(target, manifest, records=False)  # an add needs no previous chunk record
+        return _load_verified(target, manifest, records=False)
     except IndexStoreError:
         return None
 
@@ -679,7 +679,8 @@ def build_index(settings: Settings, docs: list[Document], encoder: EncoderLike, 
         raise IndexStoreError(f"索引目录不可写（{shown_path(target.parent)}：{exc.strerror or type(exc).__name__}）。"
                               "请检查权限，或用 ASSISTANT_INDEX_DIR 指定一个可写的目录") from None
     if extended is not None:  # what was just written, without reading and hashing it all again (chunks when used)
-        loaded = LoadedIndex(target, extended, None, None, previous.faiss_index, load_bm25(target / BM25_DIR))
+        manifest, bm25 = extended
+        loaded = LoadedIndex(target, manifest, None, None, previous.faiss_index, bm25)
     else:
         loaded = load_index(target)
     m = loaded.manifest
@@ -749,15 +750,16 @@ def _read_records(index_dir: Path, manifest: IndexManifest, check: bool = False)
 
 
 def _load_verified(index_dir: Path, manifest: IndexManifest, records: bool = True) -> LoadedIndex:
-    """The index whose files verify_files has checked; records=False leaves the chunk records unread until used."""
+    """The index whose files verify_files has checked. records=False, an index to extend (_write_added reads
+    the BM25 term counts itself): the chunk records are left unread until used, the BM25 arrays unread (None)."""
     chunks, fields = _read_records(index_dir, manifest) if records else (None, None)
     try:
         index = faiss.read_index(str(index_dir / VECTORS))
-        bm25 = load_bm25(index_dir / BM25_DIR)
+        bm25 = load_bm25(index_dir / BM25_DIR) if records else None
     except Exception as exc:  # faiss raises RuntimeError, bm25s ValueError/KeyError/OSError …
         raise _unreadable(index_dir, exc) from exc
     n = manifest.chunk_count
-    if index.ntotal != n or index.d != manifest.dim or bm25.scores["num_docs"] != max(n, 1):
+    if index.ntotal != n or index.d != manifest.dim or (bm25 is not None and bm25.scores["num_docs"] != max(n, 1)):
         raise IndexCorruptError("索引各部分数量不一致（片段、向量与 BM25 文档数不符）")
     return LoadedIndex(Path(index_dir), manifest, chunks, fields, index, bm25)
 
