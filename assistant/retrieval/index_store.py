@@ -8,8 +8,9 @@ Layout (all written into a temp sibling directory, then swapped in with os.repla
     bm25/            bm25s's files over zh_tokenize tokens (built in numpy, bm25_build) plus the term counts
     tokens.json      each chunk's tokens, so the next build tokenizes only new texts (jieba over a large
                      library takes far longer than everything else an incremental add does)
-    segments/        NNNN-….chunks.json and .tokens.json: the chunks and tokens of documents added since
-                     chunks.json was written, in order (the manifest lists them with their checksums)
+    segments/        NNNN-….chunks.json, .tokens.json and .vectors.npy: the chunks, tokens and vectors of
+                     documents added since chunks.json and vectors.faiss were written, in order (the manifest
+                     lists them with their checksums); loading adds the vectors to the FAISS index
 
 Vectors come from the library's embedding cache (keyed by model and chunk text; each batch is cached as
 soon as it is encoded, so a build killed midway resumes there). Adding documents (at the end of the
@@ -57,7 +58,7 @@ from assistant.retrieval.bm25_build import append_terms, count_terms, load_terms
 from assistant.retrieval.chunks import CHUNKER_VERSION, library_chunks
 from assistant.retrieval.zh_tokenize import resources_fingerprint, tokenize_many
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: the vectors of added documents in their segment, not in a rewritten vectors.faiss
 SEARCH_DIR = "search"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.json"
@@ -420,8 +421,8 @@ def previous_tokens(previous: Path | None) -> dict[str, list[str]]:
         return {}
 
 
-def _segment_files(name: str) -> tuple[str, str]:
-    return f"{SEGMENTS_DIR}/{name}.chunks.json", f"{SEGMENTS_DIR}/{name}.tokens.json"
+def _segment_files(name: str) -> tuple[str, str, str]:
+    return f"{SEGMENTS_DIR}/{name}.chunks.json", f"{SEGMENTS_DIR}/{name}.tokens.json", f"{SEGMENTS_DIR}/{name}.vectors.npy"
 
 
 def _read_parts(directory: Path, segments: list[dict], which: int) -> list:
@@ -531,21 +532,23 @@ def _write_added(directory: Path, previous: LoadedIndex, docs: list[Document], e
             or len(m.segments) + 1 > MAX_SEGMENTS or segment_chunks > MAX_SEGMENT_SHARE * total):
         return None
     vectors, encoded = _encode_chunks(encoder, chunks, cache, progress)
+    # vectors.faiss is shared with the previous index and the new vectors saved in the segment (rewriting the
+    # whole file was most of an add's disk writes); the index in memory takes them as a load does.
     index = previous.faiss_index
     index.add(vectors)  # flat: appended; IVF: assigned to the trained lists (and to the direct map)
-    faiss.write_index(index, str(directory / VECTORS))
     tokens = chunk_tokens([c.text for c in chunks], {})
     bm25 = save_terms(directory / BM25_DIR, append_terms(counts, tokens))
 
     files = {}
-    for rel in [CHUNKS, TOKENS, *(f for g in m.segments for f in _segment_files(g["name"]))]:
+    for rel in [CHUNKS, TOKENS, VECTORS, *(f for g in m.segments for f in _segment_files(g["name"]))]:
         _link_or_copy(previous.path / rel, directory / rel)
         files[rel] = m.files[rel]
     name = f"{len(m.segments) + 1:04d}-{time.time_ns()}"
-    chunk_file, token_file = _segment_files(name)
+    chunk_file, token_file, vector_file = _segment_files(name)
     (directory / SEGMENTS_DIR).mkdir(exist_ok=True)
     _write_json(directory / chunk_file, [_chunk_record(c, f) for c, f in zip(chunks, fields)], compact=True)
     _write_json(directory / token_file, tokens, compact=True)
+    np.save(directory / vector_file, vectors)
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         rel = path.relative_to(directory).as_posix()
         if rel not in files:
@@ -755,6 +758,8 @@ def _load_verified(index_dir: Path, manifest: IndexManifest, records: bool = Tru
     chunks, fields = _read_records(index_dir, manifest) if records else (None, None)
     try:
         index = faiss.read_index(str(index_dir / VECTORS))
+        for segment in manifest.segments:  # the vectors of documents added since vectors.faiss was written
+            index.add(np.ascontiguousarray(np.load(index_dir / _segment_files(segment["name"])[2]), dtype=np.float32))
         bm25 = load_bm25(index_dir / BM25_DIR) if records else None
     except Exception as exc:  # faiss raises RuntimeError, bm25s ValueError/KeyError/OSError …
         raise _unreadable(index_dir, exc) from exc
