@@ -1,7 +1,8 @@
 """An add costs what the new document costs: the catalogue's documents in memory follow the store's own writes
 (only the written documents read again, another process's writes still seen), the index update reads no
-previous chunk record (the index it returns reads them when used, checked against the manifest), and a few
-new chunks are cut with the frozen dictionary exactly as the full tokenizer cuts them. Real documents
+previous chunk record (the index it returns reads them when used, checked against the manifest) and leaves
+vectors.faiss as it was (the new vectors in the segment), and a few new chunks are cut with the frozen
+dictionary exactly as the full tokenizer cuts them. Real documents
 (tests/data/library/excerpts), the real model."""
 
 from __future__ import annotations
@@ -79,12 +80,15 @@ def test_add_reads_no_previous_chunk_record_and_the_index_reads_them_when_used(t
     monkeypatch.setattr(index_store, "MAX_SEGMENT_SHARE", 1.0)  # a small library: each add is a large share
     settings, library = _library(tmp_path, EXCERPTS[:3])
     load_or_build(settings, list(library.documents.values()), real_encoder, library.store, progress=False)
+    vectors = search_dir(settings) / "vectors.faiss"
+    before = vectors.stat().st_ino
     assert library.add([EXCERPTS[3]])[0].status == "added"
     docs = list(library.documents.values())
     with monkeypatch.context() as patched:
         patched.setattr(index_store, "_read_records", lambda *a, **k: pytest.fail("chunk records read"))
         added = load_or_build(settings, docs, real_encoder, library.store, progress=False)
     assert len(added.manifest.segments) == 1 and len(added) == added.manifest.chunk_count
+    assert vectors.stat().st_ino == before  # shared with the previous index: the new vectors are in the segment
 
     full = build_index(settings.with_overrides(index_dir=tmp_path / "full"), docs, real_encoder, library.store,
                        progress=False)
@@ -96,6 +100,9 @@ def test_add_reads_no_previous_chunk_record_and_the_index_reads_them_when_used(t
     for part in ("data", "indices", "indptr", "num_docs"):
         assert np.array_equal(added.bm25.scores[part], reloaded.bm25.scores[part]), part
         assert np.array_equal(added.bm25.scores[part], full.bm25.scores[part]), part
+    n = full.manifest.chunk_count  # loading adds the segment's vectors: the vectors of a full build, in order
+    assert np.array_equal(added.faiss_index.reconstruct_n(0, n), full.faiss_index.reconstruct_n(0, n))
+    assert np.array_equal(reloaded.faiss_index.reconstruct_n(0, n), full.faiss_index.reconstruct_n(0, n))
 
     # Read after the load, the records are checked against the manifest: a replaced file is not taken.
     assert library.add([EXCERPTS[4]])[0].status == "added"

@@ -68,8 +68,8 @@ TOKENS = "tokens.json"
 SEGMENTS_DIR = "segments"
 # An add writes its chunks and tokens as a segment beside chunks.json and tokens.json; past this many
 # segments, or segments holding more than this share of the chunks, the next add writes one whole index.
-# Each segment adds two small files to a load; writing the whole index of 1,000 documents takes ~8 s (vectors
-# cached, tokens reused), an add ~1.5 s (benchmarks/bench_add.py): so a whole write comes once in 64 adds.
+# Each segment adds three small files to a load; writing the whole index of 1,000 documents takes ~7 s
+# (vectors cached, tokens reused), an add about 1 s (benchmarks/bench_add.py): so it comes once in 64 adds.
 MAX_SEGMENTS = 64
 MAX_SEGMENT_SHARE = 0.25
 # An IVF index takes added vectors into its trained lists until it holds this many times the vectors it was
