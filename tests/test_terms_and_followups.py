@@ -311,3 +311,45 @@ def test_a_demonstrative_with_its_measure_word_is_not_part_of_a_documents_name()
 
     assert _title_words("平潭那份生态环境保护工作要点里造林多少亩", "工作要点") == "生态环境保护"
     assert _title_words("这部优化营商环境条例第三条", "条例") == "优化营商环境"
+
+
+def test_a_system_name_cut_in_two_is_one_word_again():
+    from assistant.answering.evidence import _system_names
+
+    documents = "各级人民政府应当健全首问负责、一次告知等制度，实行河长制。"
+    written = lambda form: form in documents  # noqa: E731
+    assert _system_names("哪些条例规定了首问负责制？", ["条例", "首问", "负责制"], written) == ["条例", "首问负责制"]
+    # A verb before the suffix, which the documents never write with it, stays a word of its own.
+    assert _system_names("哪些条例实行负责制？", ["条例", "实行", "负责制"], written) == ["条例", "实行", "负责制"]
+    assert _system_names("河长制", ["河长制"], written) == ["河长制"]
+
+
+def test_fewer_visits_is_not_a_question_of_how_many():
+    from assistant.answering.quotes import asked_value
+
+    assert asked_value("政府检查能不能少来几次？") is None
+    assert asked_value("办一次要跑几次？") == "number"
+
+
+def test_another_date_for_the_same_question_and_a_bare_month_before():
+    from datetime import date
+
+    from assistant.understanding.followup import resolve
+    from assistant.understanding.query_parse import parse_deadline
+
+    lexicon = Lexicon.build([], [])
+    assert resolve("那12月的呢？", ["环保要点中10月底前要完成哪些工作？"], lexicon).text == "环保要点中12月底前要完成哪些工作？"
+    assert resolve("那11月30日前的呢？", ["6月底前要完成的任务有哪些？"], lexicon).text.startswith("11月30日前")
+    due = parse_deadline("6月前要完成的任务有哪些", date(2016, 3, 31))
+    assert due.start is None and due.end == date(2016, 6, 30)
+    assert parse_deadline("6月的任务", date(2016, 3, 31)) is None  # a month alone is not a condition
+
+
+def test_words_of_the_sentence_running_into_a_documents_name():
+    from assistant.understanding.doc_scope import resolve_scope
+    from assistant.records import DocMeta, Document
+
+    plan = Document("plan", DocMeta("国务院办公厅关于印发“无废城市”建设试点工作方案的通知", "plan", place="全国", year=2018), ())
+    other = Document("rule", DocMeta("广东省优化营商环境条例", "regulation", place="广东省", year=2022), ())
+    scope = resolve_scope("生态环境部参与了无废城市方案里的多少项任务", [plan, other])
+    assert scope.reason is None and scope.docs == ("plan",)

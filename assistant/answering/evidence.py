@@ -11,6 +11,8 @@ split of the gold set, tells the assistant that nothing in the library is about 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 import math
 import re
@@ -84,6 +86,21 @@ def _with_stem(word: str) -> tuple[str, ...]:
     return (word, stem) if stem != word and len(stem) >= 3 else (word,)
 
 
+def _system_names(question: str, words: list[str], written: Callable[[str], bool]) -> list[str]:
+    """A system's name cut in two by the tokenizer (首问 | 负责制) is one word again, so that its stem without
+    the suffix (首问负责) can be found: the suffix alone (负责制 → 负责) would be too short a stem. Only names
+    the documents write (`written`), so that a verb before the suffix (实行 | 负责制) stays a word of its own."""
+    out: list[str] = []
+    for word in words:
+        joined = (out[-1] + word) if out else ""
+        if joined and joined in question and cue("system_suffix").search(word) and len(_with_stem(joined)) > 1 \
+                and len(_with_stem(word)) == 1 and any(written(form) for form in _with_stem(joined)):
+            out[-1] = joined
+        else:
+            out.append(word)
+    return out
+
+
 class Evidence:
     def __init__(self, docs: list[Document]):
         self.texts: dict[tuple[str, str], str] = {}
@@ -139,6 +156,7 @@ class Evidence:
                               compound_parts(match.text) if split_compounds or not written else (),
                               split_compounds and written, term_parts if split_compounds else ()))
         position = 0
+        words = _system_names(question, words, lambda form: bool(self.df(form)))
         for word in words:
             at = question.find(word, position)
             position = at + len(word) if at >= 0 else position

@@ -79,11 +79,14 @@ def asked_value(question: str) -> str | None:
             # "时限怎么定/有什么规定" asks how the time limit is set, which a rule without a figure answers.
             if kind == "time" and _HOW_SET.search(last) and not _ASKS_FIGURE.search(last):
                 return None
+            if kind == "number" and _FEWER_TIMES.search(last):
+                return None  # "能不能少来几次" asks for fewer visits, not how many
             return kind
     return None
 
 
 _HOW_SET = re.compile(r"(时限|期限).{0,8}(怎么|如何|怎样|什么|哪些|有何)(定|规定|确定|要求|设定|说)?")
+_FEWER_TIMES = re.compile(r"(少|多)[来跑查去办]?几(次|趟|回)")
 _ASKS_FIGURE = re.compile(r"多久|多长|几天|多少天|几个|多少个|几年|几小时|多少小时")
 
 

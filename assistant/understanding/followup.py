@@ -31,6 +31,9 @@ _DETAIL = re.compile(r"详细|具体|展开|说说|讲讲|说一下|讲一下|�
 _REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?(?!意见|条例|方案|文件|通知|要点|清单|规定|办法|计划|法)"
                         r"|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
                         r"|刚才(那|这)?(个|项|条)")
+# "那12月的呢": another date for the same question (its 前/底 kept from the previous one unless given).
+_DATE_ONLY = re.compile(r"((?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)(底|末|份)?(之前|以前|前|之后|以后|后)?(到期|完成)?(的)?")
+_DATE_IN = re.compile(r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?(底|末|份)?")
 _VERSION_ONLY = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:版本?|修订版?|的版本|那版)?(?:的)?")
 _YEAR_IN = re.compile(r"(?:19|20)\d{2}\s*年?\s*版?")
 _OTHER_DOCUMENTS = re.compile(r"(哪些|哪几部|哪几份|哪几个|哪个|别的|其他|其它)(条例|文件|地方|城市|法规|方案)?.{0,3}(也|还)"
@@ -230,6 +233,14 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
         rewritten = _switch_role(previous, role.group(0))
         if rewritten:
             return FollowUp(rewritten, question, True, previous=previous)
+    asked_date = _DATE_ONLY.fullmatch(core)
+    earlier_date = _DATE_IN.search(previous)
+    if asked_date and earlier_date:
+        new = asked_date.group(1) + (asked_date.group(2) or "")
+        if not asked_date.group(2) and not re.search(r"[日号]", asked_date.group(1)):
+            new += earlier_date.group(1) or ""  # 10月底前 → 12月底前
+        written = _replace_span(previous, earlier_date.start(), earlier_date.end(), new)
+        return FollowUp(written, question, True, previous=previous)
     version = _VERSION_ONLY.fullmatch(core)
     if version:
         # "那2020年版的呢": the same question of that year's version.

@@ -32,6 +32,7 @@ NEAR_FLOOR = 0.25
 # A time limit is read off a unit only when the unit is about most of what the question names.
 DEADLINE_EVIDENCE = 0.5
 
+_FIGURES = ("number", "time", "money", "rate", "age")
 _MISSING_VALUE = {"materials": "文件没有列出所需材料，", "conditions": "文件没有写明条件，", "place": "文件没有写明在哪里办，",
                   "items": "文件没有逐项列出，"}
 
@@ -119,9 +120,11 @@ class Lookup(Answerer):
                 if prose:
                     return prose[0]
             return top[0][:2]
-        # The value is read off the top three; below them, only off a unit about all that the question names.
+        # The value is read off the top three; below them, a figure only off a unit about all that the question
+        # names (a list of materials or conditions is too easily "given" by any unit on the topic).
         terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
-        whole = [(d, u, h) for d, u, h in top[3:] if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
+        whole = [(d, u, h) for d, u, h in top[3:] if kind in _FIGURES
+                 and self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
         near = top[:3] + whole
         texts = {(d.doc, u.ref): write.unit_text(d, u)[0] for d, u, _ in near}
         giving = [(d, u) for d, u, _ in near if answers_with_value(text, texts[(d.doc, u.ref)], kind)]
