@@ -353,3 +353,16 @@ def test_words_of_the_sentence_running_into_a_documents_name():
     other = Document("rule", DocMeta("广东省优化营商环境条例", "regulation", place="广东省", year=2022), ())
     scope = resolve_scope("生态环境部参与了无废城市方案里的多少项任务", [plan, other])
     assert scope.reason is None and scope.docs == ("plan",)
+
+
+def test_an_item_without_a_heading_is_about_its_measures_heading():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    measure = Unit("measure-23", "measure", "措施（二十三）", title="中介服务业信用建设", text="中介服务业信用建设。")
+    item = Unit("item-33", "item", "33.", parent="measure-23",
+                text="建立完善中介机构及其从业人员的信用记录和披露制度。", responsible=("区办公室",))
+    other = Unit("item-7", "item", "7.", title="重点领域信用记录", text="率先从中介服务等重点领域开始建立信用档案。")
+    evidence = Evidence([Document("plan", DocMeta("信用体系建设任务分工方案", "plan"), (measure, item, other))])
+    terms = evidence.terms("中介服务业信用建设谁负责？")
+    assert evidence.coverage(terms, ("plan", "item-33")) > evidence.coverage(terms, ("plan", "item-7"))

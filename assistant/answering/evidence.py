@@ -107,8 +107,12 @@ class Evidence:
         for doc in docs:
             # Questions arrive in Simplified characters: a document written in Traditional is read in them too.
             simplify = written_in_traditional(doc)
+            titles = {u.ref: u.title for u in doc.units}
             for unit in doc.units:
-                parts = (unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
+                # An item without a heading of its own (33. …, a task in a measure's notes) is about its measure's
+                # heading (中介服务业信用建设), which its sentences leave out.
+                heading = titles.get(unit.parent or "", "") if not unit.title else ""
+                parts = (heading, unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
                          " ".join(unit.fields.values()), unit.deadline)
                 text = "".join(parts)
                 self.texts[(doc.doc, unit.ref)] = to_simplified(text) if simplify else text
