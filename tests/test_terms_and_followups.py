@@ -366,3 +366,27 @@ def test_an_item_without_a_heading_is_about_its_measures_heading():
     evidence = Evidence([Document("plan", DocMeta("信用体系建设任务分工方案", "plan"), (measure, item, other))])
     terms = evidence.terms("中介服务业信用建设谁负责？")
     assert evidence.coverage(terms, ("plan", "item-33")) > evidence.coverage(terms, ("plan", "item-7"))
+
+
+def test_an_amount_is_given_only_by_a_clause_that_names_what_is_counted():
+    from assistant.answering.quotes import answers_with_value, asked_value
+
+    reply = "张某，1978年2月出生，2001年9月参加工作。经研究，同意张某同志辞职。"
+    assert not answers_with_value("张某辞职以后医院给了多少经济补偿？", reply, "number")
+    assert answers_with_value("张某辞职以后医院给了多少经济补偿？", "同意张某辞职，给予经济补偿3万元。", "number")
+    # the documents' word for it, which the thesaurus appends to the question, names it too
+    assert answers_with_value("创业能拿到多少补贴？ 奖励", "对创业者给予一次性奖励5000元。", "money")
+    assert asked_value("张某从哪年开始一直没来上班？") == "time"
+
+
+def test_a_preamble_is_quoted_by_what_the_question_asks_beside_the_documents_own_subject():
+    from assistant.answering.writers import _without_title_words
+
+    assert _without_title_words("张阿三从哪年开始没来上班？", "关于同意张阿三同志辞职的批复") == " 从哪年开始没来上班？"
+    assert _without_title_words("辞职要交什么材料", "关于同意张阿三同志辞职的批复") == "辞职要交什么材料"  # two characters stay
+
+
+def test_the_day_a_document_was_signed_is_a_question_about_the_document():
+    from assistant.answering.document_answers import asks_meta
+
+    assert asks_meta("方案是哪天成文的？") and asks_meta("这个批复哪一天签发的？")

@@ -10,6 +10,7 @@ from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
 from assistant.answering.quotes import answers_with_value, asked_value, in_asked_unit
 from assistant.answering.ranking import Candidate, ranked
+from assistant.language.cues import cue
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
@@ -119,7 +120,11 @@ class Lookup(Answerer):
                 prose = [(d, u) for d, u, _ in top if u.kind in ("measure", "article", "item", "point")]
                 if prose:
                     return prose[0]
-            return top[0][:2]
+            # The header (title, 文号, dates) answers questions about the document, which come before this
+            # answerer; a question about what it says is answered from its text.
+            said = [(d, u) for d, u, _ in top if u.kind != "meta"]
+            about_document = cue("document_fact").search(text)
+            return said[0] if said and top[0][1].kind == "meta" and not about_document else top[0][:2]
         # The value is read off the top three; below them, a figure only off a unit about all that the question
         # names (a list of materials or conditions is too easily "given" by any unit on the topic).
         terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
