@@ -390,3 +390,15 @@ def test_the_day_a_document_was_signed_is_a_question_about_the_document():
     from assistant.answering.document_answers import asks_meta
 
     assert asks_meta("方案是哪天成文的？") and asks_meta("这个批复哪一天签发的？")
+
+
+def test_the_askers_own_shop_and_everyday_verbs_are_not_the_subject():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    row = Unit("task-1", "task", "任务1", text="企业开办营业执照办理全流程压缩至1个工作日。")
+    evidence = Evidence([Document("plan", DocMeta("营商环境行动方案", "plan"), (row,))])
+    words = [t.text for t in evidence.terms("我想开个奶茶店，营业执照多久能拿到？")]
+    assert "奶茶" not in words and "拿到" not in words and "想开" not in words
+    assert "营业执照" in words
+    assert "奶茶" in [t.text for t in evidence.terms("奶茶的食品许可怎么办？")]  # the subject itself stays

@@ -63,6 +63,18 @@ def _question_words() -> frozenset[str]:
     return frozenset(w for group in raw.values() if isinstance(group, list) for w in group)
 
 
+@lru_cache(maxsize=1)
+def _shop_kind() -> re.Pattern:
+    raw = json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
+    kinds = sorted(raw.get("shop_kinds", []), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, kinds))) if kinds else re.compile(r"(?!)")
+
+
+def _names_own_shop(question: str, word: str, at: int) -> bool:
+    """"开个奶茶店", "我家服装厂": a word right before a kind of shop names the asker's own business."""
+    return at >= 0 and bool(_shop_kind().match(question, at + len(word)))
+
+
 def compound_parts(word: str) -> tuple[str, ...]:
     """The dictionary words inside a compound no unit writes whole (拖欠账款: 拖欠…等账款)."""
     from assistant.retrieval.zh_tokenize import tokenize
@@ -168,6 +180,8 @@ class Evidence:
                 continue  # part of a thesaurus phrase already counted
             if len(word) < 2 and not re.match(r"[\u4e00-\u9fff]", word):
                 continue
+            if _names_own_shop(question, word, at) and not self.df(word):
+                continue  # 奶茶(店): what the asker sells, which no document is about
             weight = self.idf((word,))
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
