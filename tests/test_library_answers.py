@@ -320,3 +320,11 @@ def test_a_word_that_also_names_a_documents_part_does_not_make_a_question_about_
     doc, ref = keys(answer)[0]
     assert doc == doc_of(bot, "国务院条例") and "目录清单" in bot.docs[doc].unit(ref).text
     assert bot.ask("国务院条例的目录").intent == "outline"
+
+
+def test_a_row_asked_by_the_tables_name_gives_its_cell(bot):
+    """The words that name the table (办事程序表) do not count against the row: the row's materials cell answers."""
+    answer = bot.ask("工商那张办事程序表里，名称变更核准需要提交什么材料？")
+    assert answer.answer.startswith("**审报提交材料**")
+    doc, ref = keys(answer)[0]
+    assert "变更核准" in bot.docs[doc].unit(ref).text
