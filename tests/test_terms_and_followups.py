@@ -402,3 +402,18 @@ def test_the_askers_own_shop_and_everyday_verbs_are_not_the_subject():
     assert "奶茶" not in words and "拿到" not in words and "想开" not in words
     assert "营业执照" in words
     assert "奶茶" in [t.text for t in evidence.terms("奶茶的食品许可怎么办？")]  # the subject itself stays
+
+
+def test_follow_ups_asking_likewise_how_they_differ_where_and_what_else():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([], [])
+    before = "德州条例对企业破产府院联动有什么规定？"
+    assert resolve("广东的条例也有类似规定吗？", [before], lexicon).text.startswith("广东条例对企业破产府院联动")
+    compared = resolve("两者有什么不同？", ["德州和广东的条例对破产分别怎么规定？"], lexicon)
+    assert compared.rewritten and compared.text.startswith("德州和广东的条例对破产分别怎么规定") and "不同" in compared.text
+    for question in ("具体是哪一条？", "原文怎么写的？", "出自哪里？"):
+        where = resolve(question, ["广东条例对容缺受理有规定吗？"], lexicon)
+        assert where.refers_back and where.text == "广东条例对容缺受理有规定吗？", question
+    other = resolve("还有别的条款提到吗？", ["国务院条例对涉企保证金怎么规定？"], lexicon)
+    assert other.text.startswith("文库里哪些文件提到了") and "保证金" in other.text and "国务院" not in other.text
