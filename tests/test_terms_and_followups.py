@@ -389,7 +389,7 @@ def test_a_preamble_is_quoted_by_what_the_question_asks_beside_the_documents_own
 def test_the_day_a_document_was_signed_is_a_question_about_the_document():
     from assistant.answering.document_answers import asks_meta
 
-    assert asks_meta("方案是哪天成文的？") and asks_meta("这个批复哪一天签发的？")
+    assert asks_meta("这份意见是在哪一天成文的？") and asks_meta("这个批复哪一天签发的？")
 
 
 def test_the_askers_own_shop_and_everyday_verbs_are_not_the_subject():
