@@ -417,3 +417,26 @@ def test_follow_ups_asking_likewise_how_they_differ_where_and_what_else():
         assert where.refers_back and where.text == "广东条例对容缺受理有规定吗？", question
     other = resolve("还有别的条款提到吗？", ["国务院条例对涉企保证金怎么规定？"], lexicon)
     assert other.text.startswith("文库里哪些文件提到了") and "保证金" in other.text and "国务院" not in other.text
+
+
+def test_a_subject_missing_from_the_named_document_is_unknown_there():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    jobs = Document("jobs", DocMeta("促进就业的若干意见", "plan"), (Unit("m1", "measure", "（一）", text="实施青年见习计划。"),))
+    other = Document("plan", DocMeta("行动方案", "plan"), (Unit("t1", "task", "任务1", text="做好退役军人就业服务。"),))
+    evidence = Evidence([jobs, other])
+    terms = evidence.terms("退役军人有什么政策？")
+    assert evidence.unknown_subject(terms) is None  # the library has it
+    assert evidence.unknown_subject(terms, {"jobs"}) == "退役军人"  # the document asked about does not
+    noise = evidence.terms("有没有关于噪声污染的任务？")
+    assert evidence.unknown_subject(noise) == "噪声污染"
+
+
+def test_a_library_question_asks_for_the_kinds_it_names():
+    from assistant.answering.document_answers import asked_kinds, asks_library
+
+    assert asks_library("文库里有哪些条例？") and asked_kinds("文库里有哪些条例？") == {"regulation"}
+    assert asked_kinds("文库里有哪些文件？") == set()
+    assert asks_library("有哪些文件？")
+    assert not asks_library("就业意见里对退役军人就业有什么政策？")  # about one document

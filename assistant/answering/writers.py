@@ -24,7 +24,7 @@ def not_covered(docs: list[Document]) -> str:
     return "文库中的文件未涉及该问题"
 
 
-_KIND_NAMES = {"regulation": "条例和法规", "plan": "方案、意见和要点", "notice": "通知", "table": "任务表和清单"}
+KIND_NAMES = {"regulation": "条例和法规", "plan": "方案、意见和要点", "notice": "通知", "table": "任务表和清单"}
 
 
 def coverage(docs: list[Document]) -> str:
@@ -46,7 +46,7 @@ def coverage(docs: list[Document]) -> str:
     for kind, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         places = list(dict.fromkeys(d.meta.place for d in members if d.meta.place))
         where = "、".join(places[:5]) + ("等" if len(places) > 5 else "")
-        parts.append(f"{_KIND_NAMES.get(kind, '其他文件')} {len(members)} 份" + (f"（{where}）" if where else ""))
+        parts.append(f"{KIND_NAMES.get(kind, '其他文件')} {len(members)} 份" + (f"（{where}）" if where else ""))
     return f"文库收录 {len(docs)} 份文件：{'；'.join(parts)}。问“文库里有哪些文件”可看全部。"
 
 

@@ -28,7 +28,7 @@ class DocumentQuestion(Answerer):
         marks = self.ctx.marks
         everything = list(self.ctx.docs.values())
         if about.asks_library(text) and not parsed.has_conditions:
-            return Draft(Intent.LIBRARY, *about.write_library(everything, marks))
+            return Draft(Intent.LIBRARY, *about.write_library(everything, marks, about.asked_kinds(text)))
         if parsed.has_conditions:
             return None
         single = len(self.ctx.docs) == 1

@@ -48,7 +48,10 @@ class Lookup(Answerer):
         kind = asked_value(query.text)
         candidates = self.candidates(query, scoped_hits[:8], kind)
         best = max((c.coverage for c in candidates), default=0.0)
-        if best < EVIDENCE_FLOOR or self.ctx.evidence.unknown_subject(self.ctx.evidence.terms(query.text)):
+        # The subject is looked for in the documents the question named, without the words that named them.
+        subject = self.ctx.evidence.terms(without_mentions(query.text, query.scope))
+        named = set(query.docs) if query.scope.named and len(query.docs) < len(self.ctx.docs) else None
+        if best < EVIDENCE_FLOOR or self.ctx.evidence.unknown_subject(subject, named):
             near = [(candidates[0].doc, candidates[0].unit)] if candidates and best >= NEAR_FLOOR else []
             return self.ctx.refuse("", query, near, hits=hits)
         text = query.expanded  # matched against units in the documents' words too (通天然气 → 供气)
