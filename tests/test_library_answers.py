@@ -311,3 +311,20 @@ def test_a_date_written_in_traditional_characters_answers_when(bot):
     """A commitment's date in a document written in Traditional characters is found and quoted."""
     answer = bot.ask("咸阳放管服要点要求两级许可事项清单在什么时候前公布？")
     assert not answer.abstained and "2022年10月底前" in answer.answer
+
+
+def test_a_word_that_also_names_a_documents_part_does_not_make_a_question_about_the_document(bot):
+    """目录 in 收费目录清单 is the subject asked about, not the document's table of contents."""
+    answer = bot.ask("国务院条例对收费实行目录清单管理是怎么要求的？")
+    assert answer.intent != "outline" and not answer.abstained
+    doc, ref = keys(answer)[0]
+    assert doc == doc_of(bot, "国务院条例") and "目录清单" in bot.docs[doc].unit(ref).text
+    assert bot.ask("国务院条例的目录").intent == "outline"
+
+
+def test_a_row_asked_by_the_tables_name_gives_its_cell(bot):
+    """The words that name the table (办事程序表) do not count against the row: the row's materials cell answers."""
+    answer = bot.ask("工商那张办事程序表里，名称变更核准需要提交什么材料？")
+    assert answer.answer.startswith("**审报提交材料**")
+    doc, ref = keys(answer)[0]
+    assert "变更核准" in bot.docs[doc].unit(ref).text

@@ -311,3 +311,132 @@ def test_a_demonstrative_with_its_measure_word_is_not_part_of_a_documents_name()
 
     assert _title_words("平潭那份生态环境保护工作要点里造林多少亩", "工作要点") == "生态环境保护"
     assert _title_words("这部优化营商环境条例第三条", "条例") == "优化营商环境"
+
+
+def test_a_system_name_cut_in_two_is_one_word_again():
+    from assistant.answering.evidence import _system_names
+
+    documents = "各级人民政府应当健全首问负责、一次告知等制度，实行河长制。"
+    written = lambda form: form in documents  # noqa: E731
+    assert _system_names("哪些条例规定了首问负责制？", ["条例", "首问", "负责制"], written) == ["条例", "首问负责制"]
+    # A verb before the suffix, which the documents never write with it, stays a word of its own.
+    assert _system_names("哪些条例实行负责制？", ["条例", "实行", "负责制"], written) == ["条例", "实行", "负责制"]
+    assert _system_names("河长制", ["河长制"], written) == ["河长制"]
+
+
+def test_fewer_visits_is_not_a_question_of_how_many():
+    from assistant.answering.quotes import asked_value
+
+    assert asked_value("政府检查能不能少来几次？") is None
+    assert asked_value("办一次要跑几次？") == "number"
+
+
+def test_another_date_for_the_same_question_and_a_bare_month_before():
+    from datetime import date
+
+    from assistant.understanding.followup import resolve
+    from assistant.understanding.query_parse import parse_deadline
+
+    lexicon = Lexicon.build([], [])
+    assert resolve("那12月的呢？", ["环保要点中10月底前要完成哪些工作？"], lexicon).text == "环保要点中12月底前要完成哪些工作？"
+    assert resolve("那11月30日前的呢？", ["6月底前要完成的任务有哪些？"], lexicon).text.startswith("11月30日前")
+    due = parse_deadline("6月前要完成的任务有哪些", date(2016, 3, 31))
+    assert due.start is None and due.end == date(2016, 6, 30)
+    assert parse_deadline("6月的任务", date(2016, 3, 31)) is None  # a month alone is not a condition
+
+
+def test_words_of_the_sentence_running_into_a_documents_name():
+    from assistant.understanding.doc_scope import resolve_scope
+    from assistant.records import DocMeta, Document
+
+    plan = Document("plan", DocMeta("国务院办公厅关于印发“无废城市”建设试点工作方案的通知", "plan", place="全国", year=2018), ())
+    other = Document("rule", DocMeta("广东省优化营商环境条例", "regulation", place="广东省", year=2022), ())
+    scope = resolve_scope("生态环境部参与了无废城市方案里的多少项任务", [plan, other])
+    assert scope.reason is None and scope.docs == ("plan",)
+
+
+def test_an_item_without_a_heading_is_about_its_measures_heading():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    measure = Unit("measure-23", "measure", "措施（二十三）", title="中介服务业信用建设", text="中介服务业信用建设。")
+    item = Unit("item-33", "item", "33.", parent="measure-23",
+                text="建立完善中介机构及其从业人员的信用记录和披露制度。", responsible=("区办公室",))
+    other = Unit("item-7", "item", "7.", title="重点领域信用记录", text="率先从中介服务等重点领域开始建立信用档案。")
+    evidence = Evidence([Document("plan", DocMeta("信用体系建设任务分工方案", "plan"), (measure, item, other))])
+    terms = evidence.terms("中介服务业信用建设谁负责？")
+    assert evidence.coverage(terms, ("plan", "item-33")) > evidence.coverage(terms, ("plan", "item-7"))
+
+
+def test_an_amount_is_given_only_by_a_clause_that_names_what_is_counted():
+    from assistant.answering.quotes import answers_with_value, asked_value
+
+    reply = "张某，1978年2月出生，2001年9月参加工作。经研究，同意张某同志辞职。"
+    assert not answers_with_value("张某辞职以后医院给了多少经济补偿？", reply, "number")
+    assert answers_with_value("张某辞职以后医院给了多少经济补偿？", "同意张某辞职，给予经济补偿3万元。", "number")
+    # the documents' word for it, which the thesaurus appends to the question, names it too
+    assert answers_with_value("创业能拿到多少补贴？ 奖励", "对创业者给予一次性奖励5000元。", "money")
+    assert asked_value("张某从哪年开始一直没来上班？") == "time"
+
+
+def test_a_preamble_is_quoted_by_what_the_question_asks_beside_the_documents_own_subject():
+    from assistant.answering.writers import _without_title_words
+
+    assert _without_title_words("张阿三从哪年开始没来上班？", "关于同意张阿三同志辞职的批复") == " 从哪年开始没来上班？"
+    assert _without_title_words("辞职要交什么材料", "关于同意张阿三同志辞职的批复") == "辞职要交什么材料"  # two characters stay
+
+
+def test_the_day_a_document_was_signed_is_a_question_about_the_document():
+    from assistant.answering.document_answers import asks_meta
+
+    assert asks_meta("这份意见是在哪一天成文的？") and asks_meta("这个批复哪一天签发的？")
+
+
+def test_the_askers_own_shop_and_everyday_verbs_are_not_the_subject():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    row = Unit("task-1", "task", "任务1", text="企业开办营业执照办理全流程压缩至1个工作日。")
+    evidence = Evidence([Document("plan", DocMeta("营商环境行动方案", "plan"), (row,))])
+    words = [t.text for t in evidence.terms("我想开个奶茶店，营业执照多久能拿到？")]
+    assert "奶茶" not in words and "拿到" not in words and "想开" not in words
+    assert "营业执照" in words
+    assert "奶茶" in [t.text for t in evidence.terms("奶茶的食品许可怎么办？")]  # the subject itself stays
+
+
+def test_follow_ups_asking_likewise_how_they_differ_where_and_what_else():
+    from assistant.understanding.followup import resolve
+
+    lexicon = Lexicon.build([], [])
+    before = "德州条例对企业破产府院联动有什么规定？"
+    assert resolve("广东的条例也有类似规定吗？", [before], lexicon).text.startswith("广东条例对企业破产府院联动")
+    compared = resolve("两者有什么不同？", ["德州和广东的条例对破产分别怎么规定？"], lexicon)
+    assert compared.rewritten and compared.text.startswith("德州和广东的条例对破产分别怎么规定") and "不同" in compared.text
+    for question in ("具体是哪一条？", "原文怎么写的？", "出自哪里？"):
+        where = resolve(question, ["广东条例对容缺受理有规定吗？"], lexicon)
+        assert where.refers_back and where.text == "广东条例对容缺受理有规定吗？", question
+    other = resolve("还有别的条款提到吗？", ["国务院条例对涉企保证金怎么规定？"], lexicon)
+    assert other.text.startswith("文库里哪些文件提到了") and "保证金" in other.text and "国务院" not in other.text
+
+
+def test_a_subject_missing_from_the_named_document_is_unknown_there():
+    from assistant.answering.evidence import Evidence
+    from assistant.records import DocMeta, Document, Unit
+
+    jobs = Document("jobs", DocMeta("促进就业的若干意见", "plan"), (Unit("m1", "measure", "（一）", text="实施青年见习计划。"),))
+    other = Document("plan", DocMeta("行动方案", "plan"), (Unit("t1", "task", "任务1", text="做好退役军人就业服务。"),))
+    evidence = Evidence([jobs, other])
+    terms = evidence.terms("退役军人有什么政策？")
+    assert evidence.unknown_subject(terms) is None  # the library has it
+    assert evidence.unknown_subject(terms, {"jobs"}) == "退役军人"  # the document asked about does not
+    noise = evidence.terms("有没有关于噪声污染的任务？")
+    assert evidence.unknown_subject(noise) == "噪声污染"
+
+
+def test_a_library_question_asks_for_the_kinds_it_names():
+    from assistant.answering.document_answers import asked_kinds, asks_library
+
+    assert asks_library("文库里有哪些条例？") and asked_kinds("文库里有哪些条例？") == {"regulation"}
+    assert asked_kinds("文库里有哪些文件？") == set()
+    assert asks_library("有哪些文件？")
+    assert not asks_library("就业意见里对退役军人就业有什么政策？")  # about one document

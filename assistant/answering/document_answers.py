@@ -7,17 +7,23 @@ import re
 
 from assistant.answering.citations import Key, Marks
 from assistant.answering.quotes import shorten
-from assistant.answering.writers import Written, task_table, write_meta
+from assistant.answering.writers import KIND_NAMES, Written, coverage, task_table, write_meta
 from assistant.library.catalog import describe_counts
 from assistant.records import Document, Unit
 from assistant.textutil import int_to_cn
 
+# "就业意见里有什么政策" asks about one document: without a word for the library, only a question that starts
+# with what is held (有哪些文件) asks what the library holds.
 LIBRARY = re.compile(r"(文库|资料库|知识库|库里|系统里|你这里|你这)(里|中)?.{0,4}(有|收录|包括|包含|能查).{0,3}(哪些|什么|几份|多少|哪几)"
-                     r"|(有|收录了?|包括|包含)(哪些|什么|几份|多少份?)(文件|文档|政策|条例|方案)|能(查|问)(哪些|什么)(文件|政策)")
+                     r"|^(你们?|这里|这儿)?(都|一共|总共)?(有|收录了?|包括|包含)(哪些|什么|几份|多少份?)(文件|文档|政策|条例|方案)"
+                     r"|能(查|问)(哪些|什么)(文件|政策)")
+# The kinds of document a library question may ask for (文库里有哪些条例), by the catalogue's kinds.
+_LIBRARY_KINDS = (("regulation", re.compile(r"条例|法规|法律|规章")), ("plan", re.compile(r"方案|意见|要点|计划")),
+                  ("notice", re.compile(r"通知|批复")), ("table", re.compile(r"任务表|清单|分解表")))
 META = re.compile(
     r"文号|发文字号|发文机关|哪个(部门|单位|机关)(印发|发布|发的|出台|制定|通过)|谁(印发|发布|发的|出台|制定)|印发(日期|时间)"
     r"|什么时候(开始|起)?(印发|发布|出台|发的|成文|施行|实施|实行|生效|通过|执行|公布)|成文(日期|时间)|是否公开|公开发布|主送"
-    r"|(施行|实施|实行|生效|通过|公布)(日期|时间)|何时(开始|起)?(施行|实施|实行|生效|通过|印发)|哪(一)?天(开始|起)?(施行|实施|实行|生效|通过|印发|发布|发的|出台|公布|下发)"
+    r"|(施行|实施|实行|生效|通过|公布)(日期|时间)|何时(开始|起)?(施行|实施|实行|生效|通过|印发)|哪(一)?天(开始|起)?(施行|实施|实行|生效|通过|印发|发布|发的|出台|公布|下发|成文|签发)"
     r"|哪(一)?年(开始|起)?(印发|发布|发的|出台|成文|施行|实施|实行|生效|通过|公布|制定)"
 )
 OUTLINE = re.compile(
@@ -117,8 +123,20 @@ def counted_kind(text: str) -> str | None:
     return None
 
 
-def write_library(docs: list[Document], marks: Marks) -> Written:
-    lines = [f"文库共收录 **{len(docs)} 份文件**：", ""]
+def asked_kinds(text: str) -> set[str]:
+    """The catalogue kinds a library question names after what it asks (有哪些条例 → regulation)."""
+    asked = re.split(r"哪些|什么|几份|多少|哪几", text, maxsplit=1)[-1]
+    return {kind for kind, words in _LIBRARY_KINDS if words.search(asked)}
+
+
+def write_library(docs: list[Document], marks: Marks, kinds: set[str] | None = None) -> Written:
+    """Every document the library holds, or those of the kinds asked (文库里有哪些条例)."""
+    chosen = [d for d in docs if not kinds or d.meta.kind in kinds]
+    if kinds and not chosen:
+        return f"文库中没有这类文件。{coverage(docs)}", {}
+    what = "份文件" if len(chosen) == len(docs) else f"份{'、'.join(KIND_NAMES[k] for k in sorted(kinds))}（共 {len(docs)} 份文件）"
+    lines = [f"文库共收录 **{len(chosen)} {what}**：", ""]
+    docs = chosen
     quotes: dict[Key, str] = {}
     for d in docs:
         facts = "，".join(x for x in (d.meta.issuer, d.meta.doc_number, f"{d.meta.year}年" if d.meta.year else "") if x)

@@ -11,6 +11,8 @@ split of the gold set, tells the assistant that nothing in the library is about 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 import math
 import re
@@ -61,6 +63,18 @@ def _question_words() -> frozenset[str]:
     return frozenset(w for group in raw.values() if isinstance(group, list) for w in group)
 
 
+@lru_cache(maxsize=1)
+def _shop_kind() -> re.Pattern:
+    raw = json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
+    kinds = sorted(raw.get("shop_kinds", []), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, kinds))) if kinds else re.compile(r"(?!)")
+
+
+def _names_own_shop(question: str, word: str, at: int) -> bool:
+    """"开个奶茶店", "我家服装厂": a word right before a kind of shop names the asker's own business."""
+    return at >= 0 and bool(_shop_kind().match(question, at + len(word)))
+
+
 def compound_parts(word: str) -> tuple[str, ...]:
     """The dictionary words inside a compound no unit writes whole (拖欠账款: 拖欠…等账款)."""
     from assistant.retrieval.zh_tokenize import tokenize
@@ -84,14 +98,33 @@ def _with_stem(word: str) -> tuple[str, ...]:
     return (word, stem) if stem != word and len(stem) >= 3 else (word,)
 
 
+def _system_names(question: str, words: list[str], written: Callable[[str], bool]) -> list[str]:
+    """A system's name cut in two by the tokenizer (首问 | 负责制) is one word again, so that its stem without
+    the suffix (首问负责) can be found: the suffix alone (负责制 → 负责) would be too short a stem. Only names
+    the documents write (`written`), so that a verb before the suffix (实行 | 负责制) stays a word of its own."""
+    out: list[str] = []
+    for word in words:
+        joined = (out[-1] + word) if out else ""
+        if joined and joined in question and cue("system_suffix").search(word) and len(_with_stem(joined)) > 1 \
+                and len(_with_stem(word)) == 1 and any(written(form) for form in _with_stem(joined)):
+            out[-1] = joined
+        else:
+            out.append(word)
+    return out
+
+
 class Evidence:
     def __init__(self, docs: list[Document]):
         self.texts: dict[tuple[str, str], str] = {}
         for doc in docs:
             # Questions arrive in Simplified characters: a document written in Traditional is read in them too.
             simplify = written_in_traditional(doc)
+            titles = {u.ref: u.title for u in doc.units}
             for unit in doc.units:
-                parts = (unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
+                # An item without a heading of its own (33. …, a task in a measure's notes) is about its measure's
+                # heading (中介服务业信用建设), which its sentences leave out.
+                heading = titles.get(unit.parent or "", "") if not unit.title else ""
+                parts = (heading, unit.title, unit.text, unit.goal, unit.category, unit.lead_raw, unit.support_raw,
                          " ".join(unit.fields.values()), unit.deadline)
                 text = "".join(parts)
                 self.texts[(doc.doc, unit.ref)] = to_simplified(text) if simplify else text
@@ -139,6 +172,7 @@ class Evidence:
                               compound_parts(match.text) if split_compounds or not written else (),
                               split_compounds and written, term_parts if split_compounds else ()))
         position = 0
+        words = _system_names(question, words, lambda form: bool(self.df(form)))
         for word in words:
             at = question.find(word, position)
             position = at + len(word) if at >= 0 else position
@@ -146,6 +180,8 @@ class Evidence:
                 continue  # part of a thesaurus phrase already counted
             if len(word) < 2 and not re.match(r"[\u4e00-\u9fff]", word):
                 continue
+            if _names_own_shop(question, word, at) and not self.df(word):
+                continue  # 奶茶(店): what the asker sells, which no document is about
             weight = self.idf((word,))
             if len(word) < 2 or not is_dictionary_word(word):
                 weight *= FRAGMENT_WEIGHT  # a fragment cut from colloquial text (楼能, 条讲) says little
@@ -161,15 +197,22 @@ class Evidence:
             return 0.0
         return sum(t.weight * t.share_in(text) for t in terms) / total
 
-    def unknown_subject(self, terms: list[Term]) -> str | None:
-        """The word the question is mainly about, when no unit of the library has it (or a synonym): 养老金
-        in "怎么申请养老金" carries most of the question's weight, so a unit that shares only 申请 does not
-        answer it."""
+    def unknown_subject(self, terms: list[Term], docs: set[str] | None = None) -> str | None:
+        """The word the question is mainly about, when no unit of the library — or of `docs`, the documents the
+        question named — has it (or a synonym, or all its words in one unit): 养老金 in "怎么申请养老金" carries
+        most of the question's weight, so a unit that shares only 申请 does not answer it."""
         total = sum(t.weight for t in terms)
         for t in terms:
-            if total and t.weight >= 0.6 * total and len(t.text) >= 2 and not any(self.df(a) for a in t.alternatives):
+            if total and t.weight >= 0.6 * total and len(t.text) >= 2 and not self._written_in(t, docs):
                 return t.text
         return None
+
+    def _written_in(self, term: Term, docs: set[str] | None) -> bool:
+        if docs is None and any(self.df(a) for a in term.alternatives):
+            return True
+        texts = [text for (doc, _), text in self.texts.items() if docs is None or doc in docs]
+        return any(a in text for text in texts for a in term.alternatives) or \
+            bool(term.parts) and any(all(p in text for p in term.parts) for text in texts)
 
     def support(self, terms: list[Term], key: tuple[str, str]) -> float:
         """Coverage counting only the words some unit of the library has: what tells units apart (a word no

@@ -20,7 +20,9 @@ _ASKS = (
     ("money", re.compile(r"多少钱|费用是多少|(金|标的|额)额?(是)?多少|额度|限额|(补贴|投资|贷|交|收|花|收费|费用|奖励|奖金)多少"
                          r"|多少(元|亿|万|费用)|(要|需要|得)?(不要)?(交|花|掏|付|出)钱|收费吗|收不收费|要钱吗|免费吗|收钱吗"
                          r"|(有|给|拿)(什么|哪些|啥|多少)(补贴|奖励|奖金|资助|补助)")),
-    ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
+    # "从哪年开始", "哪一年出生": a year or a date answers, as a time limit does.
+    ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时"
+                        r"|哪一?年|几月份?|从什么时候")),
     ("materials", re.compile(r"(哪些|什么|啥|几样|多少)(材料|资料|证件|证明|手续|文件要带)|带(什么|哪些|啥)|准备(什么|哪些|啥|好)|"
                              r"需要.{0,4}(材料|资料)|材料(清单|目录|有哪些)")),
     # Conditions to meet, a place to go, the items of a list: the unit must state them, not just the topic.
@@ -79,11 +81,14 @@ def asked_value(question: str) -> str | None:
             # "时限怎么定/有什么规定" asks how the time limit is set, which a rule without a figure answers.
             if kind == "time" and _HOW_SET.search(last) and not _ASKS_FIGURE.search(last):
                 return None
+            if kind == "number" and _FEWER_TIMES.search(last):
+                return None  # "能不能少来几次" asks for fewer visits, not how many
             return kind
     return None
 
 
 _HOW_SET = re.compile(r"(时限|期限).{0,8}(怎么|如何|怎样|什么|哪些|有何)(定|规定|确定|要求|设定|说)?")
+_FEWER_TIMES = re.compile(r"(少|多)[来跑查去办]?几(次|趟|回)")
 _ASKS_FIGURE = re.compile(r"多久|多长|几天|多少天|几个|多少个|几年|几小时|多少小时")
 
 
@@ -198,6 +203,9 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
     text = fold(text)  # a document in Traditional characters (or full-width forms) matched in the question's forms
     pieces = _rate_subject(question) if kind == "rate" else []
     counter = _counted(question) if kind == "number" else None
+    noun = _counted_noun(question) if kind in ("number", "money") else ""
+    # named as the question does or in the documents' words the thesaurus appended (补贴 → 奖励)
+    counted = _bigrams(noun) | _bigrams(" ".join(re.split(r"[?？]", question)[1:])) if noun else set()
     limit = kind in ("money", "number", "rate", "time") and bool(_ASKS_LIMIT.search(_last_clause(question)))
     # An article whose items (（一）（二）…) hang off one opening sentence: each item is about that sentence's
     # subject (简化注册登记手续：…（二）…一个工作日内办结).
@@ -215,6 +223,7 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
         and (not limit or bool(_GIVES_LIMIT.search(c)))
         and (kind != "items" or _enumerates_subject(question, stem + c))
         and (counter is None or bool(counter.search(with_arabic_values(c))))
+        and (not counted or bool(counted & _bigrams(stem + c)))
         for c in _candidates(text)
     )
 
@@ -222,6 +231,7 @@ def answers_with_value(question: str, text: str, kind: str | None, min_shared: i
 # "几个城市", "多少家企业": a count of things is given by a number with that counter (10个左右), not by a year.
 # 个 is the everyday counter of anything: 多少个事项 is answered by 100项.
 _COUNTERS = "个|项|家|次|人|类|名|所|批|户|座|条|件|种|处|场|期"
+_COUNTERS_RE = f"(?:{_COUNTERS})"
 _COUNTER_ASKED = re.compile(rf"(?:几|多少)\s*({_COUNTERS})")
 
 
@@ -231,6 +241,16 @@ def _counted(question: str) -> re.Pattern | None:
         return None
     counter = _COUNTERS if m.group(1) == "个" else m.group(1)
     return re.compile(rf"(\d[\d.]*|[一二三四五六七八九十两百千万]+)\s*(余|多)?\s*({counter})")
+
+
+_COUNTED_NOUN = re.compile(rf"多少(?!{_COUNTERS_RE}|钱|元|亿|万|倍|天|年|月|小时|分钟|工作日)([\u4e00-\u9fff]{{2,4}})[?？吗呢]?$")
+
+
+def _counted_noun(question: str) -> str:
+    """"给了多少经济补偿": the thing whose amount is asked, which a clause giving the amount must name."""
+    asked = re.split(r"[?？]", question)[0]  # the question as typed, without the thesaurus' words after it
+    m = _COUNTED_NOUN.search(_last_clause(asked).strip() + "？")
+    return m.group(1) if m else ""
 
 
 def _enumerates_subject(question: str, text: str) -> bool:

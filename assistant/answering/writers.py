@@ -24,7 +24,7 @@ def not_covered(docs: list[Document]) -> str:
     return "文库中的文件未涉及该问题"
 
 
-_KIND_NAMES = {"regulation": "条例和法规", "plan": "方案、意见和要点", "notice": "通知", "table": "任务表和清单"}
+KIND_NAMES = {"regulation": "条例和法规", "plan": "方案、意见和要点", "notice": "通知", "table": "任务表和清单"}
 
 
 def coverage(docs: list[Document]) -> str:
@@ -46,7 +46,7 @@ def coverage(docs: list[Document]) -> str:
     for kind, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         places = list(dict.fromkeys(d.meta.place for d in members if d.meta.place))
         where = "、".join(places[:5]) + ("等" if len(places) > 5 else "")
-        parts.append(f"{_KIND_NAMES.get(kind, '其他文件')} {len(members)} 份" + (f"（{where}）" if where else ""))
+        parts.append(f"{KIND_NAMES.get(kind, '其他文件')} {len(members)} 份" + (f"（{where}）" if where else ""))
     return f"文库收录 {len(docs)} 份文件：{'；'.join(parts)}。问“文库里有哪些文件”可看全部。"
 
 
@@ -287,20 +287,40 @@ def quote_from(doc: Document, unit: Unit, question: str, kind: str | None) -> st
         if kind and not gives_value(quote, kind) and gives_value(unit.goal, kind):
             return unit.goal
         return quote
-    if unit.kind in ("meta", "preamble"):
+    if unit.kind == "meta":
         return best_quote(question, unit.text, kind)
     body = unit.text.removeprefix(unit.title + "。") if unit.title else unit.text
     body = body or unit.text
-    if kind is None and _BROAD.search(question):
+    if kind is None and _BROAD.search(question) and unit.kind != "preamble":
         # "…方案提了什么" wants the whole measure, not one clause of it; of a long article of items, the items on
         # the point asked.
         return items_on_point(question, body) or body
+    if unit.kind == "preamble":
+        # A preamble names the document's own subject (张阿三 in 《关于同意张阿三同志辞职的批复》) in many of its
+        # sentences: those words do not tell which sentence answers.
+        question = _without_title_words(question, doc.title)
     quote = best_quote(question, body, kind)
     if kind is None and len(quote) < 15:
         # A clause this short says nothing on its own: quote the whole sentence it belongs to.
         whole = next((s for s in sentences(body) if quote in s), quote)
         return whole.strip().rstrip("，,")
     return quote
+
+
+def _without_title_words(question: str, title: str) -> str:
+    """The question less every run of three or more of its characters that the title also writes."""
+    out, i = [], 0
+    while i < len(question):
+        j = i + 3
+        while j <= len(question) and question[i:j] in title:
+            j += 1
+        if j - 1 - i >= 3:
+            out.append(" ")
+            i = j - 1
+        else:
+            out.append(question[i])
+            i += 1
+    return "".join(out)
 
 
 def _source_line(doc: Document, unit: Unit, multi: bool) -> str:

@@ -358,7 +358,10 @@ def _resolve(text: str, docs: list[Document], scope: str | None, deadline_text: 
         matched = [d for d in candidates if _title_core(d).endswith(endings)]
         named_title = _title_words(folded, word)
         if matched and named_title:
-            titled = [d for d in matched if _is_subsequence(named_title, _title_core(d))]
+            # Words of the sentence may run into the name (参与了无废城市方案): its longest tail a title holds.
+            tails = [named_title[cut:] for cut in range(len(named_title) - 3)]
+            titled = next(([d for d in matched if _is_subsequence(tail, _title_core(d))] for tail in tails
+                           if any(_is_subsequence(tail, _title_core(d)) for d in matched)), [])
             if not titled:
                 where = "".join(mentions[:1])
                 held = "、".join(f"《{d.title}》" for d in matched[:3])

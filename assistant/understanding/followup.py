@@ -31,10 +31,23 @@ _DETAIL = re.compile(r"详细|具体|展开|说说|讲讲|说一下|讲一下|�
 _REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?(?!意见|条例|方案|文件|通知|要点|清单|规定|办法|计划|法)"
                         r"|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
                         r"|刚才(那|这)?(个|项|条)")
+# "那12月的呢": another date for the same question (its 前/底 kept from the previous one unless given).
+_DATE_ONLY = re.compile(r"((?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)(底|末|份)?(之前|以前|前|之后|以后|后)?(到期|完成)?(的)?")
+_DATE_IN = re.compile(r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?(底|末|份)?")
 _VERSION_ONLY = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:版本?|修订版?|的版本|那版)?(?:的)?")
 _YEAR_IN = re.compile(r"(?:19|20)\d{2}\s*年?\s*版?")
 _OTHER_DOCUMENTS = re.compile(r"(哪些|哪几部|哪几份|哪几个|哪个|别的|其他|其它)(条例|文件|地方|城市|法规|方案)?.{0,3}(也|还)"
                               r"(有|都)?(规定|提到|讲|写|说|要求)")
+# "别的条款也提到了吗": which other units or documents say what the previous question asked.
+_OTHER_UNITS = re.compile(r"(别的|其他|其它)(条款|条文|地方|文件|条例)(里|中)?(也|还)?(有|都)?(规定|提到|讲|写|说|要求|涉及)")
+# "广东的条例也有类似规定吗": the previous question asked of the document named here.
+_LIKEWISE = re.compile(r"(也|是否也|是不是也|有没有)?(有|作了|做了)?(类似|相似|同样|相同|一样|相关)的?(规定|要求|条款|内容|说法)")
+# "两者有什么不同": the documents just compared, side by side again.
+_HOW_DIFFER = re.compile(r"^(两者|二者|两个|两地|它们|这两部|这两份|这两个|两部|两份|两边)?(之间)?(有|有什么|有何|有哪些|存在)?(什么)?"
+                         r"(不同|区别|差别|差异|异同)(吗|呢)?$")
+# "具体是哪一条", "原文怎么写的": where the previous answer's unit is, or its words.
+_WHICH_UNIT = re.compile(r"^(具体|那)?(是|在)?(哪一?条|第几条|哪一?款|出自哪(里|儿)?|出处(是|在)?(哪|什么))"
+                         r"|^(那)?原文(是|里)?(怎么|如何)?(写|说|规定)?(的|了)?$")
 _LIST_THOSE = re.compile(r"^(都|具体|分别|各)?(是|有)?(哪些|哪几项|哪几个|哪几条|什么)(任务|措施|举措)?$")
 _COUNT_ASKED = re.compile(r"(一共|总共|共)?(有)?(几|多少)\s*(项|个|条)")
 # A numbered part of a document (第六章, 第五十八条, 第三部分).
@@ -198,9 +211,19 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
     if subset:
         addition = _core(unled[subset.end():])
         return FollowUp(f"{_TAIL.sub('', previous)}，{addition}", question, True, previous=previous)
-    if _OTHER_DOCUMENTS.search(core) and not agencies:
+    if _WHICH_UNIT.match(core):
+        return FollowUp(previous, question, True, refers_back=True, previous=previous)
+    if _HOW_DIFFER.match(core):
+        return FollowUp(f"{_TAIL.sub('', previous)}，有什么不同？", question, True, previous=previous)
+    likewise_places = [p for p in gazetteer().find(core) if p[2].level != "national" or "国务院" in core]
+    if _LIKEWISE.search(core) and likewise_places:
+        start, end, _ = likewise_places[0]
+        return FollowUp(_switch_place(previous, core[start:end]), question, True, previous=previous)
+    if (_OTHER_DOCUMENTS.search(core) or _OTHER_UNITS.search(core)) and not agencies:
         # "还有哪些条例也规定了？": which documents say what the previous question asked of one document.
         asked = _OTHER_DOCUMENTS.sub(lambda m: m.group(0).replace("也", "").replace("还", ""), core)
+        if not _OTHER_DOCUMENTS.search(core):
+            asked = "文库里哪些文件提到了"  # 别的条款/其他地方 also: every document that says it, each cited
         subject = previous
         for start, end, _ in sorted(gazetteer().find(previous), key=lambda p: -p[0]):
             subject = subject[:start] + subject[end:]
@@ -230,6 +253,14 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
         rewritten = _switch_role(previous, role.group(0))
         if rewritten:
             return FollowUp(rewritten, question, True, previous=previous)
+    asked_date = _DATE_ONLY.fullmatch(core)
+    earlier_date = _DATE_IN.search(previous)
+    if asked_date and earlier_date:
+        new = asked_date.group(1) + (asked_date.group(2) or "")
+        if not asked_date.group(2) and not re.search(r"[日号]", asked_date.group(1)):
+            new += earlier_date.group(1) or ""  # 10月底前 → 12月底前
+        written = _replace_span(previous, earlier_date.start(), earlier_date.end(), new)
+        return FollowUp(written, question, True, previous=previous)
     version = _VERSION_ONLY.fullmatch(core)
     if version:
         # "那2020年版的呢": the same question of that year's version.

@@ -184,7 +184,8 @@ def parse_deadline(text: str, reference: date | None) -> DeadlineCondition | Non
         if suffix in ("底", "末"):
             end = _month_end(year, month)
             return _with_operator(text, match.start(), match.end(), end, end, exact_day=True, by_default=True)
-        if suffix in ("份", "内") or re.match(r"\s*(完成|到期|截止)", text[match.end():]):
+        # "6月前要完成的": due by the end of that month, as a plan whose 完成时限 says 6月 means.
+        if suffix in ("份", "内") or re.match(r"\s*(完成|到期|截止|之前|以前|前|为止|之后|以后|后)", text[match.end():]):
             return _with_operator(text, match.start(), match.end(), date(year, month, 1), _month_end(year, month))
     match = _YEAR_ONLY.search(text)
     if match:

@@ -21,6 +21,7 @@ from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent, marker_token
 from assistant.records import Document, Unit
 from assistant.textutil import fold
+from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
 
 # The lookup's evidence floor for the row a column question is about (answerers/lookup.py: EVIDENCE_FLOOR):
@@ -177,7 +178,7 @@ class RowColumnValue(Answerer):
             return None
         hits = self.ctx.search(query, tuple(asked))
         evidence = self.ctx.evidence
-        terms = evidence.terms(query.text)
+        terms = evidence.terms(without_mentions(query.text, query.scope))  # the table's name tells no row apart
         best: tuple[float, Document, Unit] | None = None
         for doc, unit, _ in self.ctx.units(hits):
             if unit.kind != "task" or doc.doc not in asked or not value(unit, asked[doc.doc]):

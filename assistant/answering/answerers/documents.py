@@ -28,7 +28,7 @@ class DocumentQuestion(Answerer):
         marks = self.ctx.marks
         everything = list(self.ctx.docs.values())
         if about.asks_library(text) and not parsed.has_conditions:
-            return Draft(Intent.LIBRARY, *about.write_library(everything, marks))
+            return Draft(Intent.LIBRARY, *about.write_library(everything, marks, about.asked_kinds(text)))
         if parsed.has_conditions:
             return None
         single = len(self.ctx.docs) == 1
@@ -73,7 +73,8 @@ class DocumentQuestion(Answerer):
                     quotes.update(q)
                 return Draft(Intent.LIST, "\n\n".join(parts), quotes, conclusion=f"共 {sum(len(d.tasks) for d in with_tasks)} 项",
                              rows=[(d.doc, r.ref) for d in with_tasks for r in d.tasks])
-        if (about.asks_outline(text) or whole) and (scope.named or single or len(targets) == 1):
+        outline = about.asks_outline(text) and not self._about_something_else(query, targets, about.OUTLINE)
+        if (outline or whole) and (scope.named or single or len(targets) == 1):
             parts, quotes = [], {}
             for doc in targets[:3]:
                 body, q = about.write_outline(doc, marks)
@@ -84,7 +85,9 @@ class DocumentQuestion(Answerer):
 
     def _about_something_else(self, query: Query, targets: list, cue: re.Pattern = about.META,
                               weight: float = OTHER_SUBJECT_WEIGHT) -> bool:
-        rest = _DEMONSTRATIVE.sub(" ", cue.sub(" ", without_mentions(query.text, query.scope)))
+        # The cue taken out before and after the names: it may hold a kind word (条例主要规定了哪些) they also hold.
+        rest = cue.sub(" ", without_mentions(cue.sub(" ", query.text), query.scope))
+        rest = _DEMONSTRATIVE.sub(" ", rest)
         # Words of the asked document's own title, issuer or place name it ("国务院的营商环境条例"), not a subject.
         names = "".join(f"{d.title}{d.meta.issuer}{d.meta.place}{d.short_name}" for d in targets[:5])
         return sum(t.weight for t in self.ctx.evidence.terms(rest)

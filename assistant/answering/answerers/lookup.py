@@ -10,6 +10,7 @@ from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
 from assistant.answering.quotes import answers_with_value, asked_value, in_asked_unit
 from assistant.answering.ranking import Candidate, ranked
+from assistant.language.cues import cue
 from assistant.records import Document, Hit, Unit
 from assistant.understanding.doc_scope import without_mentions
 from assistant.understanding.query import Query
@@ -32,6 +33,7 @@ NEAR_FLOOR = 0.25
 # A time limit is read off a unit only when the unit is about most of what the question names.
 DEADLINE_EVIDENCE = 0.5
 
+_FIGURES = ("number", "time", "money", "rate", "age")
 _MISSING_VALUE = {"materials": "文件没有列出所需材料，", "conditions": "文件没有写明条件，", "place": "文件没有写明在哪里办，",
                   "items": "文件没有逐项列出，"}
 
@@ -46,7 +48,10 @@ class Lookup(Answerer):
         kind = asked_value(query.text)
         candidates = self.candidates(query, scoped_hits[:8], kind)
         best = max((c.coverage for c in candidates), default=0.0)
-        if best < EVIDENCE_FLOOR or self.ctx.evidence.unknown_subject(self.ctx.evidence.terms(query.text)):
+        # The subject is looked for in the documents the question named, without the words that named them.
+        subject = self.ctx.evidence.terms(without_mentions(query.text, query.scope))
+        named = set(query.docs) if query.scope.named and len(query.docs) < len(self.ctx.docs) else None
+        if best < EVIDENCE_FLOOR or self.ctx.evidence.unknown_subject(subject, named):
             near = [(candidates[0].doc, candidates[0].unit)] if candidates and best >= NEAR_FLOOR else []
             return self.ctx.refuse("", query, near, hits=hits)
         text = query.expanded  # matched against units in the documents' words too (通天然气 → 供气)
@@ -118,10 +123,16 @@ class Lookup(Answerer):
                 prose = [(d, u) for d, u, _ in top if u.kind in ("measure", "article", "item", "point")]
                 if prose:
                     return prose[0]
-            return top[0][:2]
-        # The value is read off the top three; below them, only off a unit about all that the question names.
+            # The header (title, 文号, dates) answers questions about the document, which come before this
+            # answerer; a question about what it says is answered from its text.
+            said = [(d, u) for d, u, _ in top if u.kind != "meta"]
+            about_document = cue("document_fact").search(text)
+            return said[0] if said and top[0][1].kind == "meta" and not about_document else top[0][:2]
+        # The value is read off the top three; below them, a figure only off a unit about all that the question
+        # names (a list of materials or conditions is too easily "given" by any unit on the topic).
         terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
-        whole = [(d, u, h) for d, u, h in top[3:] if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
+        whole = [(d, u, h) for d, u, h in top[3:] if kind in _FIGURES
+                 and self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
         near = top[:3] + whole
         texts = {(d.doc, u.ref): write.unit_text(d, u)[0] for d, u, _ in near}
         giving = [(d, u) for d, u, _ in near if answers_with_value(text, texts[(d.doc, u.ref)], kind)]
