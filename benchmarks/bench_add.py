@@ -17,11 +17,11 @@ Steps of the add: reading (read and parse the file in a worker process; the serv
 from starts with a process's first read, printed apart), catalogue (the rest of `Library.add`: the folder scan,
 duplicate checks, the copy, SQLite), embedding (real model, the new document's chunks), index update
 (`load_or_build`: chunks, vector cache, FAISS, BM25, files and checksums — an add extends the previous index,
-index_store._write_added, without reading its chunk records: the index it returns reads them when first
-used), with its top functions by time. The library's documents are in memory before the add (this script read
+index_store._write_added, without reading its chunk records (the index it returns reads them when first
+used) or rewriting vectors.faiss (the new vectors go in the segment)), with its top functions by time. The library's documents are in memory before the add (this script read
 them to build the index), as in a running server; a fresh `assistant library add` process reads the
 catalogue once first. With --keep DIR a second run uses the library and index left there (minutes saved)
-and adds one more document to them.
+and adds one more document to them (an index kept from before index format 4 is first rebuilt, once).
 """
 
 from __future__ import annotations
