@@ -293,6 +293,8 @@ def test_a_named_task_list_asked_for_its_tasks_lists_every_row(bot):
     answer = bot.ask("辽中区那张任务分解表都有哪些任务？")
     assert answer.intent == "list" and not answer.abstained
     assert keys(answer) == [(liaozhong.doc, r.ref) for r in liaozhong.tasks]
+    # named in words of its own that the title does not hold (工作报告分解表), asked for its work: the same list
+    assert keys(bot.ask("辽中区的工作报告分解表有哪些工作？")) == [(liaozhong.doc, r.ref) for r in liaozhong.tasks]
     topic = bot.ask("辽中区任务分解表里装备制造方面有哪些任务？")  # a topic asked: not the whole table
     assert len(keys(topic)) < len(liaozhong.tasks)
 

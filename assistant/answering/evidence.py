@@ -197,22 +197,20 @@ class Evidence:
             return 0.0
         return sum(t.weight * t.share_in(text) for t in terms) / total
 
-    def unknown_subject(self, terms: list[Term], docs: set[str] | None = None) -> str | None:
-        """The word the question is mainly about, when no unit of the library — or of `docs`, the documents the
-        question named — has it (or a synonym, or all its words in one unit): 养老金 in "怎么申请养老金" carries
-        most of the question's weight, so a unit that shares only 申请 does not answer it."""
+    def unknown_subject(self, terms: list[Term]) -> str | None:
+        """The word the question is mainly about, when no unit of the library has it (or a synonym, or all its
+        words in one unit): 养老金 in "怎么申请养老金" carries most of the question's weight, so a unit that
+        shares only 申请 does not answer it."""
         total = sum(t.weight for t in terms)
         for t in terms:
-            if total and t.weight >= 0.6 * total and len(t.text) >= 2 and not self._written_in(t, docs):
+            if total and t.weight >= 0.6 * total and len(t.text) >= 2 and not self._written(t):
                 return t.text
         return None
 
-    def _written_in(self, term: Term, docs: set[str] | None) -> bool:
-        if docs is None and any(self.df(a) for a in term.alternatives):
+    def _written(self, term: Term) -> bool:
+        if any(self.df(a) for a in term.alternatives):
             return True
-        texts = [text for (doc, _), text in self.texts.items() if docs is None or doc in docs]
-        return any(a in text for text in texts for a in term.alternatives) or \
-            bool(term.parts) and any(all(p in text for p in term.parts) for text in texts)
+        return bool(term.parts) and any(all(p in text for p in term.parts) for text in self.texts.values())
 
     def support(self, terms: list[Term], key: tuple[str, str]) -> float:
         """Coverage counting only the words some unit of the library has: what tells units apart (a word no

@@ -20,9 +20,7 @@ _ASKS = (
     ("money", re.compile(r"多少钱|费用是多少|(金|标的|额)额?(是)?多少|额度|限额|(补贴|投资|贷|交|收|花|收费|费用|奖励|奖金)多少"
                          r"|多少(元|亿|万|费用)|(要|需要|得)?(不要)?(交|花|掏|付|出)钱|收费吗|收不收费|要钱吗|免费吗|收钱吗"
                          r"|(有|给|拿)(什么|哪些|啥|多少)(补贴|奖励|奖金|资助|补助)")),
-    # "从哪年开始", "哪一年出生": a year or a date answers, as a time limit does.
-    ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时"
-                        r"|哪一?年|几月份?|从什么时候")),
+    ("time", re.compile(r"多久|多长时间|多长|几天|多少天|几个工作日|多少个工作日|几个小时|多少小时|几年|时限|期限|时长|用时")),
     ("materials", re.compile(r"(哪些|什么|啥|几样|多少)(材料|资料|证件|证明|手续|文件要带)|带(什么|哪些|啥)|准备(什么|哪些|啥|好)|"
                              r"需要.{0,4}(材料|资料)|材料(清单|目录|有哪些)")),
     # Conditions to meet, a place to go, the items of a list: the unit must state them, not just the topic.
@@ -90,6 +88,11 @@ def asked_value(question: str) -> str | None:
 _HOW_SET = re.compile(r"(时限|期限).{0,8}(怎么|如何|怎样|什么|哪些|有何)(定|规定|确定|要求|设定|说)?")
 _FEWER_TIMES = re.compile(r"(少|多)[来跑查去办]?几(次|趟|回)")
 _ASKS_FIGURE = re.compile(r"多久|多长|几天|多少天|几个|多少个|几年|几小时|多少小时")
+
+
+# "从哪年开始", "哪一年出生", "几月份": a date is wanted where a unit gives one; a unit that gives none may still
+# say what was asked (不再… since it took effect), so these only prefer a dated unit (answerers/lookup.py).
+WHEN_ASKED = re.compile(r"哪一?年|几月份?|从什么时候|什么时候开始")
 
 
 def gives_value(text: str, kind: str | None) -> bool:
@@ -195,14 +198,14 @@ def items_on_point(question: str, text: str, min_length: int = 300) -> str | Non
     return "\n".join([opening + ("……" if opening else ""), *chosen]).strip()
 
 
-def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2) -> bool:
+def answers_with_value(question: str, text: str, kind: str | None, min_shared: int = 2, exact_count: bool = True) -> bool:
     """Does some part of the text give the asked kind of value *and* talk about the question's subject?
 
     For a rate the words before it must match too: 缴费比例 is not answered by 参保率达到92%.
     """
     text = fold(text)  # a document in Traditional characters (or full-width forms) matched in the question's forms
     pieces = _rate_subject(question) if kind == "rate" else []
-    counter = _counted(question) if kind == "number" else None
+    counter = _counted(question) if kind == "number" and exact_count else None
     noun = _counted_noun(question) if kind in ("number", "money") else ""
     # named as the question does or in the documents' words the thesaurus appended (补贴 → 奖励)
     counted = _bigrams(noun) | _bigrams(" ".join(re.split(r"[?？]", question)[1:])) if noun else set()
@@ -246,11 +249,15 @@ def _counted(question: str) -> re.Pattern | None:
 _COUNTED_NOUN = re.compile(rf"多少(?!{_COUNTERS_RE}|钱|元|亿|万|倍|天|年|月|小时|分钟|工作日)([\u4e00-\u9fff]{{2,4}})[?？吗呢]?$")
 
 
+# Words for "an amount" itself (多少额度, 多少资金): a clause gives them with its figure (最高300万元), unnamed.
+_AMOUNT_WORDS = re.compile(r"额度|金额|数额|数量|资金|钱款|费用|比例|时间|名额|规模|标准|幅度|数目|总额|总量")
+
+
 def _counted_noun(question: str) -> str:
     """"给了多少经济补偿": the thing whose amount is asked, which a clause giving the amount must name."""
     asked = re.split(r"[?？]", question)[0]  # the question as typed, without the thesaurus' words after it
     m = _COUNTED_NOUN.search(_last_clause(asked).strip() + "？")
-    return m.group(1) if m else ""
+    return m.group(1) if m and not _AMOUNT_WORDS.search(m.group(1)) else ""
 
 
 def _enumerates_subject(question: str, text: str) -> bool:

@@ -85,10 +85,11 @@ class DocumentQuestion(Answerer):
 
     def _about_something_else(self, query: Query, targets: list, cue: re.Pattern = about.META,
                               weight: float = OTHER_SUBJECT_WEIGHT) -> bool:
-        # The cue taken out before and after the names: it may hold a kind word (条例主要规定了哪些) they also hold.
-        rest = cue.sub(" ", without_mentions(cue.sub(" ", query.text), query.scope))
-        rest = _DEMONSTRATIVE.sub(" ", rest)
         # Words of the asked document's own title, issuer or place name it ("国务院的营商环境条例"), not a subject.
         names = "".join(f"{d.title}{d.meta.issuer}{d.meta.place}{d.short_name}" for d in targets[:5])
-        return sum(t.weight for t in self.ctx.evidence.terms(rest)
-                   if not (len(t.text) >= 2 and t.text in names)) >= weight
+        # The cue taken out before or after the names (it may hold a kind word they also hold: 条例主要规定了哪些):
+        # the reading that leaves less is the one that took the names out.
+        rests = (cue.sub(" ", without_mentions(query.text, query.scope)),
+                 cue.sub(" ", without_mentions(cue.sub(" ", query.text), query.scope)))
+        return min(sum(t.weight for t in self.ctx.evidence.terms(_DEMONSTRATIVE.sub(" ", rest))
+                       if not (len(t.text) >= 2 and t.text in names)) for rest in rests) >= weight
