@@ -7,6 +7,7 @@ import json
 import pytest
 
 from assistant.app.cli import main
+from assistant.retrieval.index_store import FORMAT_VERSION
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +47,7 @@ def test_index_build_when_fresh_and_info(index_args, capsys):
     assert "索引已是最新" in capsys.readouterr().out
     assert main([*index_args, "index", "info", "--json"]) == 0
     manifest = json.loads(capsys.readouterr().out)
-    assert manifest["chunk_count"] == 242 and manifest["format_version"] == 3
+    assert manifest["chunk_count"] == 242 and manifest["format_version"] == FORMAT_VERSION
 
 
 def test_index_info_without_index(tmp_path, capsys):
