@@ -20,16 +20,16 @@ pytestmark = pytest.mark.slow
 SPLIT = "test"
 MARGIN = 0.03
 # Measured on the test split when the gate was written (eval/reports/library-test.md); min(target, measured - margin).
-MEASURED = {"overall": 0.911, "false_refusal_rate": 0.027, "comparison_acc": 0.875}
+MEASURED = {"overall": 0.917, "false_refusal_rate": 0.027, "comparison_acc": 0.875}
 FLOORS = {
     "overall": min(TARGETS["overall"], MEASURED["overall"] - MARGIN),
     "comparison_acc": min(TARGETS["comparison_acc"], MEASURED["comparison_acc"] - MARGIN),
 }
 CEILINGS = {"false_refusal_rate": max(TARGETS["false_refusal_rate"], MEASURED["false_refusal_rate"] + MARGIN)}
 # Hit@1 per kind of document: the product may fall behind hybrid by at most this much (0 = the target).
-# Measured: plan 0.875 vs 1.000 (n=8); regulations (0.960 vs 0.413), the law (0.923 vs 0.692) and the excerpts
-# (1.000 vs 0.800) are ahead. Each slack is the measured gap plus the margin; remove a kind's slack once it is level.
-HIT_SLACK: dict[str, float] = {"plan": 0.125 + MARGIN}
+# Measured: regulations 0.960 vs 0.413, the law 0.923 vs 0.692, plans 1.000 vs 1.000 (n=8, both at the ceiling),
+# excerpts 1.000 vs 0.800. No kind needs a slack.
+HIT_SLACK: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
