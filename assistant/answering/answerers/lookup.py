@@ -140,6 +140,9 @@ class Lookup(Answerer):
         whole = [(d, u, h) for d, u, h in top[3:] if kind in _FIGURES
                  and self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
         near = top[:3] + whole
+        if not cue("document_fact").search(text):
+            # The header's dates and 文号 give a value only to a question about the document (asked above).
+            near = [(d, u, h) for d, u, h in near if u.kind != "meta"]
         texts = {(d.doc, u.ref): write.unit_text(d, u)[0] for d, u, _ in near}
         giving = [(d, u) for d, u, _ in near if answers_with_value(text, texts[(d.doc, u.ref)], kind)] or \
             [(d, u) for d, u, _ in near if kind == "number" and answers_with_value(text, texts[(d.doc, u.ref)], kind,
