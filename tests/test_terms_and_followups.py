@@ -441,3 +441,16 @@ def test_a_library_question_asks_for_the_kinds_it_names():
     assert asked_kinds("文库里有哪些文件？") == set()
     assert asks_library("有哪些文件？")
     assert not asks_library("就业意见里对退役军人就业有什么政策？")  # about one document
+
+
+def test_a_limit_written_without_a_figure_is_a_value_of_its_column():
+    from datetime import date
+
+    from assistant.answering.answerers.columns import named_values
+    from assistant.records import DocMeta, Document, Unit
+
+    rows = (Unit("task-1", "task", "任务1", number=1, text="整治露天烧烤", deadline="全年", deadline_date=date(2016, 12, 31)),
+            Unit("task-2", "task", "任务2", number=2, text="建成垃圾焚烧厂", deadline="8月", deadline_date=date(2016, 8, 31)))
+    doc = Document("plan", DocMeta("环保工作要点", "plan", year=2016), rows)
+    assert [v for _, v in named_values("全年要完成的任务有哪些？", doc)] == ["全年"]
+    assert named_values("年底前要完成的任务有哪些？", doc) == []  # a date of its own: the date filter answers

@@ -22,6 +22,7 @@ from assistant.answering.draft import Draft, Intent, marker_token
 from assistant.records import Document, Unit
 from assistant.textutil import fold
 from assistant.understanding.doc_scope import without_mentions
+from assistant.understanding.query_parse import parse_deadline
 from assistant.understanding.query import Query
 
 # The lookup's evidence floor for the row a column question is about (answerers/lookup.py: EVIDENCE_FLOOR):
@@ -117,8 +118,12 @@ def named_values(text: str, doc: Document) -> list[tuple[Column, str]]:
                 if fold(v) in folded:
                     found.setdefault((column.header, v), column)
     header = doc.meta.column_header("deadline", "完成时限")
+    # A limit written without a figure (全年) that the question names while stating no date of its own is a value
+    # of the column too, though a last day was read off it: "全年要完成的任务" are the rows that say 全年.
+    dateless = parse_deadline(text, None) is None
     for t in doc.tasks:
-        if t.deadline and t.deadline_date is None and len(t.deadline) >= 2 and fold(t.deadline) in folded:
+        if t.deadline and (t.deadline_date is None or dateless and not re.search(r"\d", t.deadline)) \
+                and len(t.deadline) >= 2 and fold(t.deadline) in folded:
             found.setdefault((header, t.deadline), Column(header, "deadline"))
     return [(c, v) for (_, v), c in found.items()]
 
