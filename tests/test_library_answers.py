@@ -330,3 +330,13 @@ def test_a_row_asked_by_the_tables_name_gives_its_cell(bot):
     assert answer.answer.startswith("**审报提交材料**")
     doc, ref = keys(answer)[0]
     assert "变更核准" in bot.docs[doc].unit(ref).text
+
+
+def test_rows_without_a_time_limit_are_a_set(bot):
+    """"没有注明完成时限的任务": every row whose limit cell is empty, and none of a table whose rows all have one."""
+    liaozhong = next(d for d in bot.docs.values() if "辽中" in d.meta.place)
+    answer = bot.ask("辽中分解表里哪些任务没有注明完成时限？")
+    assert answer.intent == "list"
+    assert keys(answer) == [(liaozhong.doc, r.ref) for r in liaozhong.tasks if not r.deadline]
+    seed = next(d for d in bot.docs.values() if len(d.tasks) > 100)
+    assert "0 项" in bot.ask("没有期限要求的任务有几项？", scope=seed.doc).answer

@@ -85,6 +85,7 @@ def test_select_units_is_equal_for_every_kind_of_condition(stores):
         {"categories": [category]},
         {"deadline_from": date(2022, 6, 30)},
         {"deadline_to": date(2022, 12, 31), "no_support": True},
+        {"no_deadline": True},
         {"agencies": [RowCondition((led[1],), "lead")], "categories": [category], "docs": docs},
     ]
     nonempty = 0

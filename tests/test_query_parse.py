@@ -135,3 +135,10 @@ def test_nearest_role_word_wins(lexicon, question, role):
 def test_several_values_is_not_a_list(lexicon):
     parsed = parse("「銀稅互動」貸款投放目標金額與完成時限分別為何？", lexicon)
     assert not parsed.wants_list
+
+
+def test_no_deadline_condition(lexicon):
+    assert parse("哪些任务没有写明完成时限？", lexicon).no_deadline
+    assert parse("没有期限要求的任务有几项", lexicon).no_deadline
+    assert not parse("申请登记有没有时限要求？", lexicon).no_deadline  # whether a rule sets one
+    assert not parse("11月30日前要完成的任务", lexicon).no_deadline

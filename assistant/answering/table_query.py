@@ -26,7 +26,7 @@ def select_rows(store: LibraryStore, docs: list[Document], parsed: ParsedQuestio
         keys = store.select_units(
             docs=[doc.doc], agencies=agencies, agency_join=parsed.agency_join, categories=categories,
             deadline_from=deadline.start if deadline else None, deadline_to=deadline.end if deadline else None,
-            no_support=parsed.no_support,
+            no_support=parsed.no_support, no_deadline=parsed.no_deadline,
         )
         units = [u for _, ref in keys if (u := doc.unit(ref)) is not None]
         groups.append((doc, units))

@@ -79,6 +79,8 @@ def describe_conditions(parsed: ParsedQuestion) -> str:
         parts.append(describe_deadline(parsed.deadline))
     if parsed.no_support:
         parts.append("没有配合单位")
+    if parsed.no_deadline:
+        parts.append("没有写明完成时限")
     return "，".join(parts)
 
 

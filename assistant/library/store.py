@@ -466,7 +466,8 @@ class LibraryStore:
     # -- structured questions -----------------------------------------------------------------------
     def select_units(self, docs: Sequence[str] | None = None, agencies: Sequence[RowCondition] = (),
                      agency_join: str = "and", categories: Sequence[str] = (), deadline_from: date | None = None,
-                     deadline_to: date | None = None, no_support: bool = False) -> list[tuple[str, str]]:
+                     deadline_to: date | None = None, no_support: bool = False,
+                     no_deadline: bool = False) -> list[tuple[str, str]]:
         """(doc, ref) of every unit meeting all conditions, in document then reading order.
 
         Units with a duty (table rows, and items whose notes name who leads) are what these questions run
@@ -497,6 +498,8 @@ class LibraryStore:
         if deadline_to:
             where.append("u.deadline_date <= ?")
             params.append(deadline_to.isoformat())
+        if no_deadline:
+            where.append("u.deadline = ''")
         if no_support:
             where.append("NOT EXISTS (SELECT 1 FROM unit_agencies s WHERE s.doc = u.doc AND s.ref = u.ref"
                          " AND s.role = 'support')")

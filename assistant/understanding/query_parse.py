@@ -101,12 +101,13 @@ class ParsedQuestion:
     mentions_task: bool = False
     unknown_agency: str | None = None  # looks like an agency name but is not in the notice
     no_support: bool = False  # "没有配合单位的任务"
+    no_deadline: bool = False  # "没有写明完成时限的任务"
     invalid_date: str | None = None  # a date no calendar has (13月45日), as written
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
 
     @property
     def has_conditions(self) -> bool:
-        return bool(self.agencies or self.categories or self.deadline or self.no_support)
+        return bool(self.agencies or self.categories or self.deadline or self.no_support or self.no_deadline)
 
     @property
     def has_role_word(self) -> bool:
@@ -255,6 +256,8 @@ def _numbers(pattern: re.Pattern, text: str, low: int, high: int) -> tuple[int, 
 
 _AGENCY_END = re.compile(r"(局|厅|委|办|院|署|中心|集团|公司|银行|政府)(?=来?(牵头|配合|负责|参与))")
 _NAME_LEAD_IN = re.compile(r"^.*([由是的和与让请给]|里|表中|单中|案中)")  # 分解表里区政府办 → 区政府办
+# "有没有时限要求" asks whether there is one, of a rule: not a filter for rows without one.
+_NO_DEADLINE = re.compile(r"(?<!有)(没有|无|没|未|不)(写|写明|明确|规定|注明|标明|定|限定)?(完成)?(时限|期限|截止(日期|时间)|完成时间|时间要求)")
 _NO_SUPPORT = re.compile(r"(没有|无|不需要|没|不用)(任何)?配合(单位|部门)|配合单位(为空|空白|是空的|空着)")
 
 
@@ -313,6 +316,7 @@ def parse_question(text: str, lexicon: Lexicon, reference: date | None = None) -
         mentions_task=bool(_TASK_WORD.search(text)),
         unknown_agency=unknown,
         no_support=bool(_NO_SUPPORT.search(text)),
+        no_deadline=bool(_NO_DEADLINE.search(text)),
         invalid_date=invalid_date(text),
         mentions=tuple(mentions),
     )
