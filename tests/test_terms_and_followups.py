@@ -419,6 +419,8 @@ def test_follow_ups_asking_likewise_how_they_differ_where_and_what_else():
     for question in ("具体是哪一条？", "原文怎么写的？", "出自哪里？"):
         where = resolve(question, ["广东条例对容缺受理有规定吗？"], lexicon)
         assert where.refers_back and where.text == "广东条例对容缺受理有规定吗？", question
+    for question in ("再详细一点", "能不能说具体些？"):
+        assert resolve(question, [before], lexicon).text == before, question
     other = resolve("还有别的条款提到吗？", ["国务院条例对涉企保证金怎么规定？"], lexicon)
     assert other.text.startswith("文库里哪些文件提到了") and "保证金" in other.text and "国务院" not in other.text
 
