@@ -340,3 +340,19 @@ def test_rows_without_a_time_limit_are_a_set(bot):
     assert keys(answer) == [(liaozhong.doc, r.ref) for r in liaozhong.tasks if not r.deadline]
     seed = next(d for d in bot.docs.values() if len(d.tasks) > 100)
     assert "0 项" in bot.ask("没有期限要求的任务有几项？", scope=seed.doc).answer
+
+
+def test_a_value_is_not_read_off_the_documents_header(tmp_path):
+    """A regulation that states no 公告期: its header's dates (通过日期, 批准日期) are no answer to "几天"."""
+    from assistant.answering.service import Assistant
+    from assistant.config import load_settings
+    from assistant.library.catalog import Library
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(DATA / "dezhou-2021-regulation.md", folder)
+    settings = load_settings(library=folder, index_dir=tmp_path / "index")
+    Library(settings).sync()
+    answer = Assistant(settings, progress=False).ask("德州条例里，简易注销的公告期是几天？")
+    assert answer.abstained and "meta" not in [c.ref for c in answer.citations]
+    assert "文件没有给出这一数值" in answer.answer

@@ -58,15 +58,18 @@ class Term:
 
 
 @lru_cache(maxsize=1)
+def _question_word_groups() -> dict:
+    return json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _question_words() -> frozenset[str]:
-    raw = json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
-    return frozenset(w for group in raw.values() if isinstance(group, list) for w in group)
+    return frozenset(w for group in _question_word_groups().values() if isinstance(group, list) for w in group)
 
 
 @lru_cache(maxsize=1)
 def _shop_kind() -> re.Pattern:
-    raw = json.loads(resources.files("assistant").joinpath("data/question_words.json").read_text("utf-8"))
-    kinds = sorted(raw.get("shop_kinds", []), key=len, reverse=True)
+    kinds = sorted(_question_word_groups().get("shop_kinds", []), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, kinds))) if kinds else re.compile(r"(?!)")
 
 

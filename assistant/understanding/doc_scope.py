@@ -118,7 +118,9 @@ def _is_subsequence(short: str, long: str) -> bool:
 
 
 _TITLE_TAIL = re.compile(r"(的通知|[(（][^()（）]*[)）])+$")
-_FILLER = re.compile(r"(那|这|该|此)(份|个|部|项|篇|张|本|件)?|的$")
+# 那份, 这张: pointing at a document, never part of its name or of what is asked about it.
+DEMONSTRATIVE = re.compile(r"(那|这|该|此)(份|个|部|项|篇|张|本|件)")
+_FILLER = re.compile(rf"{DEMONSTRATIVE.pattern}|(那|这|该|此)|的$")
 _HEAD_STOP = re.compile(r"[,，。?？!！、;；:：\s]|里|中|按照|根据|关于")
 
 

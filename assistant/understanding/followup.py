@@ -21,6 +21,7 @@ from assistant.places import gazetteer
 from assistant.textutil import cn_to_int
 from assistant.thesaurus import thesaurus
 from assistant.understanding.lexicon import Lexicon
+from assistant.understanding.query_parse import DATE
 
 _ROLE = re.compile(r"牵头|配合|协助|参与|负责")
 _LEAD_IN = re.compile(r"^(那么?|那如果|然后|还有|另外|再问一下|再问|请问|那请问)")
@@ -32,8 +33,7 @@ _REFERENCE = re.compile(r"这项|这条|这个(任务|事项|措施)?(?!意见|�
                         r"|该任务|该项|这一项|这一条|它|上面(那|这)?(个|项|条)"
                         r"|刚才(那|这)?(个|项|条)")
 # "那12月的呢": another date for the same question (its 前/底 kept from the previous one unless given).
-_DATE_ONLY = re.compile(r"((?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)(底|末|份)?(之前|以前|前|之后|以后|后)?(到期|完成)?(的)?")
-_DATE_IN = re.compile(r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?(底|末|份)?")
+_DATE_ONLY = re.compile(rf"({DATE.pattern})(之前|以前|前|之后|以后|后)?(到期|完成)?(的)?")
 _VERSION_ONLY = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:版本?|修订版?|的版本|那版)?(?:的)?")
 _YEAR_IN = re.compile(r"(?:19|20)\d{2}\s*年?\s*版?")
 _OTHER_DOCUMENTS = re.compile(r"(哪些|哪几部|哪几份|哪几个|哪个|别的|其他|其它)(条例|文件|地方|城市|法规|方案)?.{0,3}(也|还)"
@@ -116,6 +116,12 @@ def _switch_place(previous: str, place_text: str) -> str:
         start, end, _ = found[0]
         return _replace_span(previous, start, end, place_text)
     return f"{place_text}的{previous}"
+
+
+def _named_place(core: str) -> str | None:
+    """The place a follow-up names (广东的, 国务院的), as written; the country only through 国务院."""
+    places = [p for p in gazetteer().find(core) if p[2].level != "national" or "国务院" in core]
+    return core[places[0][0]:places[0][1]] if places else None
 
 
 def _switch_subject(previous: str, core: str) -> str | None:
@@ -216,10 +222,8 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
         return FollowUp(previous, question, True, refers_back=True, previous=previous)
     if _HOW_DIFFER.match(core):
         return FollowUp(f"{_TAIL.sub('', previous)}，有什么不同？", question, True, previous=previous)
-    likewise_places = [p for p in gazetteer().find(core) if p[2].level != "national" or "国务院" in core]
-    if _LIKEWISE.search(core) and likewise_places:
-        start, end, _ = likewise_places[0]
-        return FollowUp(_switch_place(previous, core[start:end]), question, True, previous=previous)
+    if _LIKEWISE.search(core) and (place := _named_place(core)):
+        return FollowUp(_switch_place(previous, place), question, True, previous=previous)
     if (_OTHER_DOCUMENTS.search(core) or _OTHER_UNITS.search(core)) and not agencies:
         # "还有哪些条例也规定了？": which documents say what the previous question asked of one document.
         asked = _OTHER_DOCUMENTS.sub(lambda m: m.group(0).replace("也", "").replace("还", ""), core)
@@ -255,11 +259,11 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
         if rewritten:
             return FollowUp(rewritten, question, True, previous=previous)
     asked_date = _DATE_ONLY.fullmatch(core)
-    earlier_date = _DATE_IN.search(previous)
+    earlier_date = DATE.search(previous)
     if asked_date and earlier_date:
-        new = asked_date.group(1) + (asked_date.group(2) or "")
-        if not asked_date.group(2) and not re.search(r"[日号]", asked_date.group(1)):
-            new += earlier_date.group(1) or ""  # 10月底前 → 12月底前
+        new = asked_date.group(1)
+        if not asked_date.group(4) and not asked_date.group(5):  # no day and no 底/末 of its own
+            new += earlier_date.group(4) or ""  # 10月底前 → 12月底前
         written = _replace_span(previous, earlier_date.start(), earlier_date.end(), new)
         return FollowUp(written, question, True, previous=previous)
     version = _VERSION_ONLY.fullmatch(core)
@@ -268,10 +272,9 @@ def resolve(question: str, history: list[str] | None, lexicon: Lexicon) -> Follo
         year = f"{version.group(1)}年版"
         written = _YEAR_IN.sub(year, previous, count=1) if _YEAR_IN.search(previous) else f"{year}的{previous}"
         return FollowUp(written, question, True, previous=previous)
-    places = [p for p in gazetteer().find(core) if p[2].level != "national" or "国务院" in core]
-    if places:
-        start, end, _ = places[0]
-        return FollowUp(_switch_place(previous, core[start:end]), question, True, previous=previous)
+    place = _named_place(core)
+    if place:
+        return FollowUp(_switch_place(previous, place), question, True, previous=previous)
     rewritten = _switch_subject(previous, core) if core else None
     if rewritten:
         return FollowUp(rewritten, question, True, previous=previous)

@@ -38,7 +38,7 @@ _LIST = re.compile(
 _TASK_WORD = re.compile(r"任务|工作|事项|项目|方面|类|领域|指标|清单|完成|到期|截止")
 
 # Dates: 2022年11月30日, 11月30日, 11月30号, 8月底, 年底, 2022-11-30, 11.30 is too ambiguous to read.
-_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份|内))?")
+DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份|内))?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _YEAR_END = re.compile(r"(今年|年|\d{4}年)(底|末)|年内|年终")
 _HALF_YEAR = re.compile(r"上半年")
@@ -170,7 +170,7 @@ def parse_deadline(text: str, reference: date | None) -> DeadlineCondition | Non
         except ValueError:
             return None  # an impossible date is reported by invalid_date(), not read as a condition
         return _with_operator(text, match.start(), match.end(), day, day, exact_day=True)
-    for match in _DATE.finditer(text):
+    for match in DATE.finditer(text):
         year_s, month_s, day_s, suffix = match.groups()
         month = int(month_s)
         if not 1 <= month <= 12:

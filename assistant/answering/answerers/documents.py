@@ -9,7 +9,7 @@ from assistant.answering import document_answers as about
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
-from assistant.understanding.doc_scope import without_mentions
+from assistant.understanding.doc_scope import DEMONSTRATIVE, without_mentions
 from assistant.understanding.query import Query
 
 # How much of the question (in IDF weight, answering/evidence.py) may remain once the document's name and the
@@ -19,7 +19,6 @@ OTHER_SUBJECT_WEIGHT = 4.5
 # "…有哪些任务" is about the whole document only when nothing of weight is left beside the document's name
 # ("无废城市方案里农业方面有哪些任务" leaves 农业, a topic).
 WHOLE_LIST_WEIGHT = 2.0
-_DEMONSTRATIVE = re.compile(r"(这|那|该|此)(份|个|部|项|篇|张|本|件)")  # 那张(分解表): pointing, not a subject
 
 
 class DocumentQuestion(Answerer):
@@ -91,5 +90,5 @@ class DocumentQuestion(Answerer):
         # the reading that leaves less is the one that took the names out.
         rests = (cue.sub(" ", without_mentions(query.text, query.scope)),
                  cue.sub(" ", without_mentions(cue.sub(" ", query.text), query.scope)))
-        return min(sum(t.weight for t in self.ctx.evidence.terms(_DEMONSTRATIVE.sub(" ", rest))
+        return min(sum(t.weight for t in self.ctx.evidence.terms(DEMONSTRATIVE.sub(" ", rest))
                        if not (len(t.text) >= 2 and t.text in names)) for rest in rests) >= weight

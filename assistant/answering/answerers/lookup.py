@@ -8,6 +8,7 @@ import re
 from assistant.answering import writers as write
 from assistant.answering.answerers.base import Answerer
 from assistant.answering.draft import Draft, Intent
+from assistant.answering.evidence import Term
 from assistant.answering.quotes import WHEN_ASKED, answers_with_value, asked_value, in_asked_unit
 from assistant.answering.ranking import Candidate, ranked
 from assistant.language.cues import cue
@@ -56,7 +57,8 @@ class Lookup(Answerer):
             near = [(candidates[0].doc, candidates[0].unit)] if candidates and best >= NEAR_FLOOR else []
             return self.ctx.refuse("", query, near, hits=hits)
         text = query.expanded  # matched against units in the documents' words too (通天然气 → 供气)
-        self._scope = query.scope  # the words that named the documents say nothing about which unit answers
+        # What a unit must be about, weighed without the words that named the documents (they tell no unit apart).
+        about = self.ctx.evidence.terms(without_mentions(text, query.scope))
         strict = bool(_WHEN_DONE.search(text))
         asks_deadline = strict or bool(_WHEN_MADE.search(text))
         units = [(c.doc, c.unit, c.hit) for c in candidates[:5]]
@@ -64,11 +66,11 @@ class Lookup(Answerer):
                 answers_with_value(text, write.unit_text(d, u)[0], "time") for d, u, _ in units[:3]):
             kind = "time"  # "从哪年开始…": a unit near the top gives a date, so the answer is that date
         if _WHO_DOES.search(text) and not asks_deadline and kind is None:
-            responsible = self._responsible_unit(text, units)
+            responsible = self._responsible_unit(about, units)
             if responsible is not None:
                 body, quotes = write.write_responsible(text, responsible, self.ctx.marks, multi=len(self.ctx.docs) > 1)
                 return Draft(Intent.LOOKUP, body, quotes, hits=hits)
-        primary = self._answering_unit(text, units, kind, asks_deadline, strict)
+        primary = self._answering_unit(text, about, units, kind, asks_deadline, strict)
         if primary is None:
             reason = _MISSING_VALUE.get(kind, "文件没有给出这一期限，" if asks_deadline else "文件没有给出这一数值，")
             return self.ctx.refuse(reason, query, [(candidates[0].doc, candidates[0].unit)], hits=hits)
@@ -98,23 +100,22 @@ class Lookup(Answerer):
                                  value))
         return ranked(out)
 
-    def _responsible_unit(self, text: str, top: list[tuple[Document, Unit, Hit]]) -> tuple[Document, Unit] | None:
-        """The best-ranked unit about what the question names that says who is responsible for it."""
-        terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
+    def _responsible_unit(self, terms: list[Term], top: list[tuple[Document, Unit, Hit]]) -> tuple[Document, Unit] | None:
+        """The best-ranked unit about what the question names (`terms`) that says who is responsible for it."""
         for doc, unit, _ in top:
             if (unit.lead or unit.lead_raw or unit.responsible) and \
                     self.ctx.evidence.coverage(terms, (doc.doc, unit.ref)) >= DEADLINE_EVIDENCE:
                 return doc, unit
         return None
 
-    def _answering_unit(self, text: str, top: list[tuple[Document, Unit, Hit]], kind: str | None,
+    def _answering_unit(self, text: str, terms: list[Term], top: list[tuple[Document, Unit, Hit]], kind: str | None,
                         asks_deadline: bool, strict: bool = True) -> tuple[Document, Unit] | None:
-        """The best-ranked unit that can answer: for "多少/多久" questions one that gives such a value."""
+        """The best-ranked unit that can answer: for "多少/多久" questions one that gives such a value. `terms`:
+        what the question is about, which a dated or figure-giving unit must say."""
         if not top:
             return None
         if asks_deadline:
             # "…什么时候完成" asks a task's time limit; the unit must be about what the question names.
-            terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
             about = [(d, u) for d, u, _ in top if self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= DEADLINE_EVIDENCE]
             dated = [(d, u) for d, u in about if u.deadline]
             if dated:
@@ -136,7 +137,6 @@ class Lookup(Answerer):
             return said[0] if said and top[0][1].kind == "meta" and not about_document else top[0][:2]
         # The value is read off the top three; below them, a figure only off a unit about all that the question
         # names (a list of materials or conditions is too easily "given" by any unit on the topic).
-        terms = self.ctx.evidence.terms(without_mentions(text, self._scope))
         whole = [(d, u, h) for d, u, h in top[3:] if kind in _FIGURES
                  and self.ctx.evidence.coverage(terms, (d.doc, u.ref)) >= 0.99]
         near = top[:3] + whole
